@@ -1,0 +1,26 @@
+//! The services one running node shares between its workers; cheap to clone.
+
+use std::sync::Arc;
+
+use crate::audit::Audit;
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::keys::KeyService;
+use crate::state::StateStore;
+
+/// Everything a request may need, built once at startup.
+#[derive(Clone)]
+pub struct Services {
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// Durable storage.
+    pub db: DbPool,
+    /// Ephemeral state.
+    pub state: StateStore,
+    /// Signing keys.
+    pub keys: Arc<KeyService>,
+    /// Audit log.
+    pub audit: Audit,
+    /// Discovery document, serialized once.
+    pub discovery: Arc<[u8]>,
+}

@@ -1,0 +1,6 @@
+//! Row types and their queries, one file per table.
+
+pub mod audit_event;
+pub mod client;
+pub mod signing_key;
+pub mod user;

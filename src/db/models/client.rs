@@ -1,0 +1,109 @@
+//! `clients` rows.
+
+use diesel::prelude::*;
+
+use crate::db::schema::clients;
+use crate::db::{AnyConnection, DbError};
+use crate::domain::{Audience, Client, ClientId, RedirectUri, Scopes};
+
+/// A stored client. List columns are space-separated.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct ClientRow {
+    /// Client identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// SHA-256 of the secret; `None` for clients without one.
+    pub secret_hash: Option<Vec<u8>>,
+    /// Registered token-endpoint authentication method.
+    pub token_endpoint_auth_method: String,
+    /// Allowed grant types.
+    pub grant_types: String,
+    /// Allowed scopes.
+    pub scopes: String,
+    /// Registered redirect URIs.
+    pub redirect_uris: String,
+    /// Audiences its tokens may carry.
+    pub audiences: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// Loads one client.
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<ClientRow>, DbError> {
+    Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn).optional()?)
+}
+
+/// All clients, ordered by id.
+pub fn list(conn: &mut AnyConnection) -> Result<Vec<ClientRow>, DbError> {
+    Ok(clients::table.order(clients::id).select(ClientRow::as_select()).load(conn)?)
+}
+
+/// Inserts a client; `DbError::Conflict` when the id is taken.
+pub fn insert(conn: &mut AnyConnection, row: &ClientRow) -> Result<(), DbError> {
+    diesel::insert_into(clients::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a client; returns whether it existed.
+pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, DbError> {
+    Ok(diesel::delete(clients::table.find(id)).execute(conn)? > 0)
+}
+
+impl ClientRow {
+    /// Parses the stored columns into a [`Client`]; a bad column is `DbError::Corrupt`.
+    pub fn into_client(self) -> Result<Client, DbError> {
+        let corrupt = |what: &str, e: crate::domain::DomainError| DbError::Corrupt(format!("client {}: {what}: {e}", self.id));
+        let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        Ok(Client {
+            id: ClientId::parse(&self.id).map_err(|e| corrupt("id", e))?,
+            auth_method: self.token_endpoint_auth_method.parse().map_err(|e| corrupt("auth method", e))?,
+            grant_types: words(&self.grant_types)
+                .iter()
+                .map(|g| g.parse())
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt("grant types", e))?,
+            scopes: Scopes::parse(&self.scopes).map_err(|e| corrupt("scopes", e))?,
+            redirect_uris: words(&self.redirect_uris)
+                .iter()
+                .map(|u| RedirectUri::parse(u))
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt("redirect URIs", e))?,
+            audiences: words(&self.audiences)
+                .iter()
+                .map(|a| Audience::parse(a))
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt("audiences", e))?,
+            name: self.name,
+            secret_hash: self.secret_hash,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+
+    /// The stored form of a [`Client`].
+    pub fn from_client(client: &Client) -> Self {
+        let join = |items: Vec<&str>| items.join(" ");
+        Self {
+            id: client.id.as_str().to_owned(),
+            name: client.name.clone(),
+            secret_hash: client.secret_hash.clone(),
+            token_endpoint_auth_method: client.auth_method.as_str().to_owned(),
+            grant_types: join(client.grant_types.iter().map(|g| g.as_str()).collect()),
+            scopes: client.scopes.to_string(),
+            redirect_uris: join(client.redirect_uris.iter().map(RedirectUri::as_str).collect()),
+            audiences: join(client.audiences.iter().map(Audience::as_str).collect()),
+            created_at: client.created_at,
+            updated_at: client.updated_at,
+        }
+    }
+}
+
+/// Loads and parses one client.
+pub fn find(conn: &mut AnyConnection, id: &ClientId) -> Result<Option<Client>, DbError> {
+    find_by_id(conn, id.as_str())?.map(ClientRow::into_client).transpose()
+}

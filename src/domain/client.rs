@@ -1,0 +1,182 @@
+//! Client identifiers, grant types and client-authentication methods.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::DomainError;
+
+/// A client identifier: 1–128 characters from the unreserved URI set plus `:` and `@`,
+/// so it is safe in a URL, a log line and an HTTP Basic user name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(String);
+
+impl ClientId {
+    /// Parses a client identifier.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        if raw.is_empty() || raw.len() > 128 {
+            return Err(DomainError::new("client id must be 1 to 128 characters"));
+        }
+        let ok = |c: char| c.is_ascii_alphanumeric() || "-._~:@".contains(c);
+        if !raw.chars().all(ok) {
+            return Err(DomainError::new("client id may contain only letters, digits and - . _ ~ : @"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The identifier.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// OAuth 2.0 grant types Vhod knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GrantType {
+    /// RFC 6749 §4.1.
+    AuthorizationCode,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+impl FromStr for GrantType {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "authorization_code" => Ok(Self::AuthorizationCode),
+            "refresh_token" => Ok(Self::RefreshToken),
+            "client_credentials" => Ok(Self::ClientCredentials),
+            other => Err(DomainError::new(format!("unknown grant type `{other}`"))),
+        }
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a client authenticates at the token endpoint (OIDC Core §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic with the client id and secret.
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl AuthMethod {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+        }
+    }
+}
+
+impl FromStr for AuthMethod {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "client_secret_basic" => Ok(Self::ClientSecretBasic),
+            "client_secret_post" => Ok(Self::ClientSecretPost),
+            other => Err(DomainError::new(format!(
+                "unknown token endpoint auth method `{other}` (use client_secret_basic or client_secret_post)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_url_and_header_safe() {
+        assert!(ClientId::parse("portal-web_1.ru:app@x~").is_ok());
+        for bad in ["", "a b", "a/b", "a%20", "клиент", &"x".repeat(129)] {
+            assert!(ClientId::parse(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn grant_types_and_auth_methods_round_trip() {
+        for g in [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials] {
+            assert_eq!(g.as_str().parse::<GrantType>(), Ok(g));
+        }
+        assert!("password".parse::<GrantType>().is_err());
+        assert!("none".parse::<AuthMethod>().is_err());
+    }
+}
+
+/// A registered client application, fully parsed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Client {
+    /// Identifier.
+    pub id: ClientId,
+    /// Display name shown to citizens.
+    pub name: String,
+    /// SHA-256 of its secret (`None` for clients without one).
+    pub secret_hash: Option<Vec<u8>>,
+    /// How it must authenticate at the token endpoint.
+    pub auth_method: AuthMethod,
+    /// Grants it may use.
+    pub grant_types: Vec<GrantType>,
+    /// Scopes it may be given.
+    pub scopes: super::Scopes,
+    /// Where authorization responses may go.
+    pub redirect_uris: Vec<super::RedirectUri>,
+    /// Audiences its tokens may name; the default audience when no `resource` is given.
+    pub audiences: Vec<super::Audience>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+impl Client {
+    /// Whether it may use `grant`.
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("auth_method", &self.auth_method)
+            .field("grant_types", &self.grant_types)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}

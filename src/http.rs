@@ -1,0 +1,116 @@
+//! The HTTP edge (actix-web): the one route table, the mapping from each layer's errors
+//! to status codes, and cross-cutting middleware. Handlers are thin: extract, call one
+//! service function, map the result.
+//!
+//! Error mapping: `oidc::OAuthError` → RFC 6749 §5.2 JSON (`invalid_client` 401 with
+//! `WWW-Authenticate`, lockout 429 with `Retry-After`, outages 503, bugs 500, the rest
+//! 400). Only this module chooses status codes.
+
+mod discovery;
+mod health;
+mod token;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{HttpResponse, ResponseError, web};
+use serde_json::json;
+
+use crate::oidc::{ErrorCode, OAuthError};
+
+/// Largest request body accepted anywhere.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The route table: every endpoint Vhod serves.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/.well-known/openid-configuration", web::get().to(discovery::openid_configuration))
+        .route("/.well-known/oauth-authorization-server", web::get().to(discovery::openid_configuration))
+        .route("/jwks", web::get().to(discovery::jwks))
+        .route("/token", web::post().to(token::token))
+        .route("/health", web::get().to(health::ready))
+        .route("/health/live", web::get().to(health::live))
+        .default_service(web::to(not_found));
+}
+
+/// Headers on every response.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+}
+
+/// One access-log line per request (target `access`), never with query strings, which
+/// may carry codes or tokens.
+pub async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let response = next.call(req).await?;
+    tracing::info!(
+        target: "access",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        duration_us = start.elapsed().as_micros() as u64,
+        "request"
+    );
+    Ok(response)
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({ "error": "not_found", "error_description": "no such endpoint" }))
+}
+
+/// An `OAuthError` on a back-channel endpoint: JSON per RFC 6749 §5.2.
+#[derive(Debug)]
+pub struct ProtocolError(pub OAuthError);
+
+impl std::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<OAuthError> for ProtocolError {
+    fn from(e: OAuthError) -> Self {
+        Self(e)
+    }
+}
+
+impl ResponseError for ProtocolError {
+    fn status_code(&self) -> StatusCode {
+        match self.0.code {
+            ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+            ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+        match self.0.code {
+            ErrorCode::InvalidClient => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"vhod\"")));
+            }
+            ErrorCode::TooManyAttempts => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
+            }
+            _ => {}
+        }
+        response.json(json!({ "error": self.0.code.as_str(), "error_description": self.0.description }))
+    }
+}

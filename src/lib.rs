@@ -1,0 +1,27 @@
+//! Vhod, an OpenID Connect provider.
+//!
+//! Layers, and the only allowed direction of dependency (see `docs/ARCHITECTURE.md`):
+//!
+//! ```text
+//! http                                  actix-web: routes, extractors, status codes
+//!   └─> oidc · admin · keys             protocol and domain services, no actix types
+//!         └─> db · state · jose · credentials · audit
+//!               └─> domain              validated newtypes
+//! ```
+//!
+//! `config`, `telemetry`, `app` and `startup` wire the layers together.
+
+pub mod admin;
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod credentials;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod jose;
+pub mod keys;
+pub mod oidc;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

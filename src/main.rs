@@ -1,0 +1,247 @@
+//! `vhod`: the server and its admin CLI in one binary.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use vhod::admin::{self, AdminError, clients::ClientSpec};
+use vhod::audit::Audit;
+use vhod::config::{Config, ConfigError, Settings};
+use vhod::startup::{self, Application};
+
+/// Who the audit log names for CLI actions.
+const CLI_ACTOR: &str = "cli";
+
+#[derive(Parser)]
+#[command(name = "vhod", version, about = "Vhod OpenID Connect provider")]
+struct Cli {
+    /// Configuration file (default: ./vhod.toml when present).
+    #[arg(long, global = true, env = "VHOD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the provider.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage client applications.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Manage citizen accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Register a client; its secret is printed once.
+    Create(CreateClient),
+    /// List clients.
+    List,
+    /// Show one client.
+    Show {
+        /// Client id.
+        id: String,
+    },
+    /// Delete a client.
+    Delete {
+        /// Client id.
+        id: String,
+    },
+}
+
+#[derive(Args)]
+struct CreateClient {
+    /// Client id.
+    #[arg(long)]
+    id: String,
+    /// Display name (default: the id).
+    #[arg(long)]
+    name: Option<String>,
+    /// Secret of at least 32 characters (default: a generated 256-bit secret).
+    #[arg(long)]
+    secret: Option<String>,
+    /// Allowed grant type; repeat for several (default: client_credentials).
+    #[arg(long = "grant-type")]
+    grant_types: Vec<String>,
+    /// Allowed scope; repeat or space-separate for several.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Registered redirect URI; repeat for several.
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Audience of its access tokens; repeat for several.
+    #[arg(long = "audience")]
+    audiences: Vec<String>,
+    /// client_secret_basic (default) or client_secret_post.
+    #[arg(long = "auth-method")]
+    auth_method: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user with a password.
+    Create {
+        /// Sign-in name.
+        #[arg(long)]
+        username: String,
+        /// Password (visible to other local users; prefer --password-stdin).
+        #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List signing keys and their status.
+    List,
+    /// Generate the next signing key.
+    Rotate {
+        /// Sign with it at once instead of after keys.prepublish_secs.
+        #[arg(long)]
+        now: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Settings::load(cli.config.as_deref()).and_then(|s| s.validate()) {
+        Ok(config) => config,
+        Err(e) => return fail(&format!("configuration error: {e}")),
+    };
+    vhod::telemetry::init(config.log_format, &config.log_level);
+    let result = actix_web::rt::System::new().block_on(run(cli.command, cli.json, config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("vhod: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(command: Command, json: bool, config: Config) -> Result<(), String> {
+    let startup_error = |e: ConfigError| format!("configuration error: {e}");
+    if let Command::Serve = command {
+        tracing::info!(issuer = config.issuer.as_str(), bind = %config.bind, database = %config.database.redacted(),
+                       state = %config.state.redacted(), "starting vhod");
+        let app = Application::build(config).await.map_err(startup_error)?;
+        return app.run_until_stopped().await.map_err(|e| format!("server error: {e}"));
+    }
+    let db = startup::open_database(&config).map_err(startup_error)?;
+    let audit = Audit::direct(db.clone());
+    let admin_error = |e: AdminError| e.to_string();
+    match command {
+        Command::Serve => unreachable!("handled above"),
+        Command::Migrate => print(json, &serde_json::json!({ "status": "migrated" }), "database is up to date"),
+        Command::Clients(ClientsCommand::Create(args)) => {
+            let spec = ClientSpec {
+                id: args.id,
+                name: args.name,
+                secret: args.secret.map(SecretString::from),
+                grant_types: args.grant_types,
+                scopes: args.scopes,
+                redirect_uris: args.redirect_uris,
+                audiences: args.audiences,
+                auth_method: args.auth_method,
+            };
+            let created = admin::clients::create(&db, &audit, CLI_ACTOR, spec).await.map_err(admin_error)?;
+            let mut value = serde_json::to_value(&created.client).map_err(|e| e.to_string())?;
+            value["client_secret"] = created.secret.expose_secret().into();
+            let text = format!(
+                "{}\nclient_secret: {}\n(the secret is shown only now; it is stored hashed)",
+                describe_client(&created.client),
+                created.secret.expose_secret()
+            );
+            print(json, &value, &text)
+        }
+        Command::Clients(ClientsCommand::List) => {
+            let clients = admin::clients::list(&db).await.map_err(admin_error)?;
+            let text = clients
+                .iter()
+                .map(|c| format!("{}\t{}\t{}", c.client_id, c.grant_types.join(","), c.client_name))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(json, &clients, &text)
+        }
+        Command::Clients(ClientsCommand::Show { id }) => {
+            let client = admin::clients::show(&db, &id).await.map_err(admin_error)?;
+            print(json, &client, &describe_client(&client))
+        }
+        Command::Clients(ClientsCommand::Delete { id }) => {
+            admin::clients::delete(&db, &audit, CLI_ACTOR, &id).await.map_err(admin_error)?;
+            print(json, &serde_json::json!({ "deleted": id }), &format!("deleted client {id}"))
+        }
+        Command::Users(UsersCommand::Create { username, password, password_stdin }) => {
+            let password = match (password, password_stdin) {
+                (Some(p), _) => SecretString::from(p),
+                (None, _) => {
+                    let mut buf = String::new();
+                    std::io::stdin().read_to_string(&mut buf).map_err(|e| format!("cannot read password: {e}"))?;
+                    SecretString::from(buf.trim_end_matches(['\r', '\n']).to_owned())
+                }
+            };
+            let user = admin::users::create(&db, &audit, CLI_ACTOR, &username, password).await.map_err(admin_error)?;
+            print(json, &user, &format!("created user {} (id {})", user.username, user.id))
+        }
+        Command::Keys(command) => {
+            let keys = startup::open_keys(&config, &db).await.map_err(startup_error)?;
+            match command {
+                KeysCommand::List => {
+                    let list = keys.list().await.map_err(|e| e.to_string())?;
+                    let text = list
+                        .iter()
+                        .map(|k| format!("{}\t{}\t{:?}\tactivates_at={}", k.kid, k.alg, k.status, k.activates_at))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    print(json, &list, &text)
+                }
+                KeysCommand::Rotate { now } => {
+                    let key = keys.rotate(now).await.map_err(|e| e.to_string())?;
+                    let text = format!("new key {} ({:?}), signs from {}", key.kid, key.status, key.activates_at);
+                    print(json, &key, &text)
+                }
+            }
+        }
+    }
+}
+
+fn describe_client(c: &admin::clients::ClientView) -> String {
+    format!(
+        "client_id: {}\nname: {}\nauth_method: {}\ngrant_types: {}\nscope: {}\nredirect_uris: {}\naudiences: {}",
+        c.client_id,
+        c.client_name,
+        c.token_endpoint_auth_method,
+        c.grant_types.join(" "),
+        c.scope,
+        c.redirect_uris.join(" "),
+        c.audiences.join(" ")
+    )
+}
+
+fn print<T: Serialize>(json: bool, value: &T, text: &str) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
+    } else if !text.is_empty() {
+        println!("{text}");
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! The OAuth 2.0 / OpenID Connect protocol core. No actix types: functions take parsed
+//! requests and [`Services`](crate::app::Services) and return protocol results or an
+//! [`OAuthError`], which the HTTP edge turns into RFC 6749 §5.2 responses.
+
+pub mod client_auth;
+pub mod metadata;
+pub mod params;
+pub mod token;
+
+use std::borrow::Cow;
+
+use crate::db::DbError;
+use crate::keys::KeyError;
+use crate::state::StateError;
+
+/// RFC 6749 §5.2 error codes (plus RFC 8707 `invalid_target`), and the two conditions
+/// that are not the client's fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Malformed, missing or duplicated parameter.
+    InvalidRequest,
+    /// Client authentication failed.
+    InvalidClient,
+    /// The grant is invalid, expired or revoked.
+    InvalidGrant,
+    /// The client may not use this grant.
+    UnauthorizedClient,
+    /// Unknown grant type.
+    UnsupportedGrantType,
+    /// Scope unknown or not allowed.
+    InvalidScope,
+    /// `resource` unknown or not allowed (RFC 8707 §2).
+    InvalidTarget,
+    /// Locked out after repeated failures (sent with 429).
+    TooManyAttempts,
+    /// A backing service is down (sent with 503).
+    TemporarilyUnavailable,
+    /// A bug or corrupt data (sent with 500).
+    ServerError,
+}
+
+impl ErrorCode {
+    /// The `error` value on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient | Self::TooManyAttempts => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidTarget => "invalid_target",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+/// A protocol error with a description safe to show the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {description}", code.as_str())]
+pub struct OAuthError {
+    /// The error code.
+    pub code: ErrorCode,
+    /// Human-readable explanation (ASCII, no secrets).
+    pub description: Cow<'static, str>,
+}
+
+impl OAuthError {
+    /// An error with a description.
+    pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        Self { code, description: description.into() }
+    }
+
+    /// `invalid_request`.
+    pub fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+}
+
+impl From<DbError> for OAuthError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(_) => {
+                tracing::error!(error = %e, "database unavailable");
+                Self::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable")
+            }
+            other => {
+                tracing::error!(error = %other, "database error");
+                Self::new(ErrorCode::ServerError, "internal error")
+            }
+        }
+    }
+}
+
+impl From<StateError> for OAuthError {
+    fn from(e: StateError) -> Self {
+        tracing::error!(error = %e, "state store unavailable");
+        Self::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable")
+    }
+}
+
+impl From<KeyError> for OAuthError {
+    fn from(e: KeyError) -> Self {
+        tracing::error!(error = %e, "signing failed");
+        Self::new(ErrorCode::ServerError, "internal error")
+    }
+}
