@@ -36,7 +36,9 @@ impl ConfigError {
     /// An error about the setting `setting` (dotted form).
     pub fn new(setting: &str, message: impl Into<String>) -> Self {
         let env = format!("{ENV_PREFIX}{}", setting.replace('.', "__").to_uppercase());
-        Self { setting: setting.to_owned(), env, message: message.into() }
+        // One line: drivers (libpq) add indented hint lines.
+        let message = message.into().split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+        Self { setting: setting.to_owned(), env, message }
     }
 }
 

@@ -69,7 +69,10 @@ impl DbPool {
         let first = manager.establish().map_err(|e| DbError::Unavailable(e.to_string()))?;
         let pool = r2d2::Pool::builder()
             .max_size(size)
-            .min_idle(Some(1))
+            // No idle target: r2d2 would open connections on its own threads, and a libpq
+            // connect still running when the process exits crashes in OpenSSL's exit
+            // handlers (seen as SIGSEGV in short CLI runs).
+            .min_idle(Some(0))
             .connection_timeout(acquire_timeout)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(manager);

@@ -290,7 +290,12 @@ fn build_set(
         published.push((info.status, jwk));
     }
     let active = active.ok_or_else(|| KeyError::Generate("no signing key stored".into()))?;
-    published.sort_by_key(|(status, _)| *status as u8);
+    // The signing key first, then keys about to sign, then keys on their way out.
+    published.sort_by_key(|(status, _)| match status {
+        KeyStatus::Active => 0,
+        KeyStatus::Pending => 1,
+        KeyStatus::Retiring | KeyStatus::Retired => 2,
+    });
     let set = JwkSet { keys: published.into_iter().map(|(_, jwk)| jwk).collect() };
     let jwks: Arc<[u8]> = serde_json::to_vec(&set).expect("a JWKS always serializes").into();
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &jwks);
