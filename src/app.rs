@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::audit::Audit;
+use crate::clients::ClientRegistry;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::keys::KeyService;
@@ -17,6 +18,8 @@ pub struct Services {
     pub db: DbPool,
     /// Ephemeral state.
     pub state: StateStore,
+    /// Registered clients (cached).
+    pub clients: Arc<ClientRegistry>,
     /// Signing keys.
     pub keys: Arc<KeyService>,
     /// Audit log.

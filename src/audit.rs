@@ -18,6 +18,8 @@ use crate::db::models::audit_event::{self, NewAuditEvent};
 
 /// Largest batch appended in one transaction.
 const BATCH: usize = 256;
+/// How long the writer waits for more events before appending a batch.
+const GATHER: Duration = Duration::from_millis(20);
 /// Channel capacity before callers wait.
 const CAPACITY: usize = 8192;
 
@@ -183,6 +185,17 @@ impl Audit {
 async fn write_batches(db: DbPool, mut rx: mpsc::Receiver<NewAuditEvent>) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
+        // Let a busy server fill the batch: one transaction and one wake-up per
+        // interval instead of one per event.
+        if batch.len() < BATCH {
+            tokio::time::sleep(GATHER).await;
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(event) => batch.push(event),
+                    Err(_) => break,
+                }
+            }
+        }
         let rows = std::sync::Arc::new(std::mem::take(&mut batch));
         for attempt in 0u32.. {
             let pending = rows.clone();

@@ -58,6 +58,8 @@ pub struct Settings {
     pub tokens: TokenSettings,
     /// Limits on guessing surfaces.
     pub security: SecuritySettings,
+    /// Client registry.
+    pub clients: ClientSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -161,6 +163,20 @@ impl Default for TokenSettings {
     }
 }
 
+/// `[clients]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSettings {
+    /// How long a node trusts its cached copy of a client (0 = no cache).
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self { cache_ttl_secs: 10 }
+    }
+}
+
 /// `[security]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -229,14 +245,13 @@ impl Settings {
 
     /// Parses every setting into its typed form.
     pub fn validate(&self) -> Result<Config, ConfigError> {
-        let bind: SocketAddr = self
-            .server
-            .bind
-            .parse()
-            .map_err(|e| ConfigError::new("server.bind", format!("not an address:port ({e}): {}", self.server.bind)))?;
+        let bind: SocketAddr =
+            self.server.bind.parse().map_err(|e| {
+                ConfigError::new("server.bind", format!("not an address:port ({e}): {}", self.server.bind))
+            })?;
         let issuer = Issuer::parse(&self.server.issuer).map_err(|m| ConfigError::new("server.issuer", m))?;
-        let database = DatabaseUrl::parse(self.database.url.expose_secret())
-            .map_err(|m| ConfigError::new("database.url", m))?;
+        let database =
+            DatabaseUrl::parse(self.database.url.expose_secret()).map_err(|m| ConfigError::new("database.url", m))?;
         if self.database.pool_size == 0 {
             return Err(ConfigError::new("database.pool_size", "must be at least 1"));
         }
@@ -275,6 +290,7 @@ impl Settings {
             key_prepublish: Duration::from_secs(self.keys.prepublish_secs),
             key_refresh: Duration::from_secs(self.keys.refresh_secs),
             access_token_ttl: Duration::from_secs(ttl),
+            client_cache_ttl: Duration::from_secs(self.clients.cache_ttl_secs),
             client_auth_max_failures: self.security.client_auth_max_failures,
             client_auth_lockout: Duration::from_secs(self.security.client_auth_lockout_secs.max(1)),
             log_format: format,
@@ -333,6 +349,8 @@ pub struct Config {
     pub key_refresh: Duration,
     /// Access-token lifetime.
     pub access_token_ttl: Duration,
+    /// How long a cached client is trusted.
+    pub client_cache_ttl: Duration,
     /// Client-authentication failures before lockout.
     pub client_auth_max_failures: u64,
     /// Lockout window.

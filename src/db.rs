@@ -60,11 +60,11 @@ impl DbPool {
     pub fn connect(url: &DatabaseUrl, size: u32, acquire_timeout: Duration) -> Result<Self, DbError> {
         let manager = ConnManager::new(url.clone());
         let backend = manager.backend_name();
-        if let DatabaseUrl::Sqlite(path) = url {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
-            }
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
         }
         let first = manager.establish().map_err(|e| DbError::Unavailable(e.to_string()))?;
         let pool = r2d2::Pool::builder()
@@ -121,8 +121,5 @@ impl DbPool {
 
 /// Current time as Unix seconds.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

@@ -106,8 +106,9 @@ pub fn load_kek(config: &Config) -> Result<Kek, KeyError> {
     }
     let path = &config.kek_file;
     match std::fs::read_to_string(path) {
-        Ok(text) => Kek::from_base64(&SecretString::from(text))
-            .map_err(|e| KeyError::Kek(format!("{}: {e}", path.display()))),
+        Ok(text) => {
+            Kek::from_base64(&SecretString::from(text)).map_err(|e| KeyError::Kek(format!("{}: {e}", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && config.generate_kek => generate_kek_file(path),
         Err(e) => Err(KeyError::Kek(format!("cannot read {}: {e}", path.display()))),
     }

@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod clients;
 pub mod config;
 pub mod credentials;
 pub mod db;

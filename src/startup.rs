@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::Services;
 use crate::audit::Audit;
+use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
 use crate::db::{DbPool, migrations};
 use crate::http;
@@ -70,8 +71,13 @@ impl Application {
         let (audit, audit_writer) = Audit::batched(db.clone());
         let discovery: Arc<[u8]> =
             serde_json::to_vec(&ProviderMetadata::new(&config)).expect("metadata always serializes").into();
-        let workers = if config.workers == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { config.workers };
-        let services = Services { config: Arc::new(config), db, state, keys, audit, discovery };
+        let workers = if config.workers == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            config.workers
+        };
+        let clients = Arc::new(ClientRegistry::new(db.clone(), config.client_cache_ttl));
+        let services = Services { config: Arc::new(config), db, state, clients, keys, audit, discovery };
         let port = listener.local_addr().map_err(|e| ConfigError::new("server.bind", e.to_string()))?.port();
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

@@ -101,9 +101,8 @@ fn build(spec: ClientSpec) -> Result<(Client, SecretString), AdminError> {
         }
         out
     };
-    let scopes =
-        Scopes::from_tokens(spec.scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()))
-            .map_err(|e| invalid("scope", e))?;
+    let scopes = Scopes::from_tokens(spec.scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()))
+        .map_err(|e| invalid("scope", e))?;
     let redirect_uris = spec
         .redirect_uris
         .iter()

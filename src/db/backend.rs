@@ -43,7 +43,9 @@ impl ConnManager {
     /// Opens one connection.
     pub fn establish(&self) -> Result<AnyConnection, ConnectionError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url.expose_secret()).map(AnyConnection::Postgres),
+            DatabaseUrl::Postgres(url) => {
+                diesel::PgConnection::establish(url.expose_secret()).map(AnyConnection::Postgres)
+            }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_str().ok_or_else(|| ConnectionError::BadConnection("non-UTF-8 path".into()))?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;

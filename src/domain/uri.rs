@@ -18,14 +18,17 @@ impl RedirectUri {
         if raw.len() > 2048 || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(DomainError::new("redirect URI must be at most 2048 characters without spaces"));
         }
-        let url = Url::parse(raw).map_err(|e| DomainError::new(format!("redirect URI `{raw}` is not absolute: {e}")))?;
+        let url =
+            Url::parse(raw).map_err(|e| DomainError::new(format!("redirect URI `{raw}` is not absolute: {e}")))?;
         if url.fragment().is_some() {
             return Err(DomainError::new(format!("redirect URI `{raw}` must not have a fragment")));
         }
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
-            "http" => return Err(DomainError::new(format!("redirect URI `{raw}` must use https (http only on loopback)"))),
+            "http" => {
+                return Err(DomainError::new(format!("redirect URI `{raw}` must use https (http only on loopback)")));
+            }
             "javascript" | "data" | "file" | "vbscript" => {
                 return Err(DomainError::new(format!("redirect URI scheme of `{raw}` is not allowed")));
             }

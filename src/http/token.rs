@@ -9,7 +9,11 @@ use crate::oidc::token::{self, TokenRequest};
 
 /// Exchanges a grant for tokens; `Cache-Control: no-store` on every answer.
 #[tracing::instrument(name = "token", skip_all)]
-pub async fn token(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> Result<HttpResponse, ProtocolError> {
+pub async fn token(
+    req: HttpRequest,
+    body: web::Bytes,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ProtocolError> {
     let headers = req.headers();
     let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
     let request = TokenRequest {

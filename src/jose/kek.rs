@@ -79,7 +79,8 @@ impl Kek {
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| KekError::Open)?;
         let mut buf = ciphertext.to_vec();
-        let plain = self.key.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| KekError::Open)?;
+        let plain =
+            self.key.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| KekError::Open)?;
         Ok(plain.to_vec())
     }
 }

@@ -3,6 +3,7 @@
 //! lockout per client and remote address after repeated failures.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::json;
@@ -12,7 +13,6 @@ use super::{ErrorCode, OAuthError};
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::credentials::verify_client_secret;
-use crate::db::models::client as client_db;
 use crate::domain::{AuthMethod, Client, ClientId};
 use crate::state::EphemeralStore;
 
@@ -43,14 +43,21 @@ impl Presented {
                 return Err(OAuthError::new(ErrorCode::InvalidClient, "client authentication is required"));
             };
             let client_id = params.require("client_id")?;
-            return Ok(Self { method: AuthMethod::ClientSecretPost, client_id: client_id.into(), secret: secret.into() });
+            return Ok(Self {
+                method: AuthMethod::ClientSecretPost,
+                client_id: client_id.into(),
+                secret: secret.into(),
+            });
         };
         if body_secret.is_some() {
             return Err(OAuthError::invalid_request("use only one client authentication method"));
         }
         let (scheme, value) = header.trim().split_once(' ').ok_or_else(failed)?;
         if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(OAuthError::new(ErrorCode::InvalidClient, "only HTTP Basic client authentication is supported"));
+            return Err(OAuthError::new(
+                ErrorCode::InvalidClient,
+                "only HTTP Basic client authentication is supported",
+            ));
         }
         let decoded = base64::engine::general_purpose::STANDARD.decode(value.trim()).map_err(|_| failed())?;
         let decoded = String::from_utf8(decoded).map_err(|_| failed())?;
@@ -72,7 +79,7 @@ impl Presented {
 }
 
 /// Checks presented credentials; returns the authenticated client.
-pub async fn authenticate(svc: &Services, presented: Presented, ip: Option<IpAddr>) -> Result<Client, OAuthError> {
+pub async fn authenticate(svc: &Services, presented: Presented, ip: Option<IpAddr>) -> Result<Arc<Client>, OAuthError> {
     let Ok(client_id) = ClientId::parse(&presented.client_id) else {
         return Err(failed());
     };
@@ -86,12 +93,11 @@ pub async fn authenticate(svc: &Services, presented: Presented, ip: Option<IpAdd
             "too many failed authentication attempts; try again later",
         ));
     }
-    let lookup = client_id.clone();
-    let client = svc.db.run(move |conn| client_db::find(conn, &lookup)).await?;
+    let client = svc.clients.get(&client_id).await?;
     let reason = match &client {
         None => Some("unknown client"),
         Some(c) if c.auth_method != presented.method => Some("authentication method not registered for this client"),
-        Some(Client { secret_hash: Some(hash), .. }) if verify_client_secret(&presented.secret, hash) => None,
+        Some(c) if c.secret_hash.as_deref().is_some_and(|h| verify_client_secret(&presented.secret, h)) => None,
         Some(_) => Some("wrong secret"),
     };
     match (reason, client) {

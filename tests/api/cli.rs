@@ -13,8 +13,17 @@ fn stdout_json(output: &std::process::Output) -> Value {
 async fn clients_created_by_the_cli_get_tokens_and_can_be_listed_shown_and_deleted() {
     let app = spawn_app().await;
     let created = stdout_json(&app.cli(&[
-        "clients", "create", "--id", "billing", "--scope", "read", "--scope", "write",
-        "--audience", "https://api.example.ru/", "--json",
+        "clients",
+        "create",
+        "--id",
+        "billing",
+        "--scope",
+        "read",
+        "--scope",
+        "write",
+        "--audience",
+        "https://api.example.ru/",
+        "--json",
     ]));
     let secret = created["client_secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 43, "generated secrets carry at least 256 bits");
@@ -81,7 +90,16 @@ async fn chosen_secrets_must_be_long_and_ids_unique() {
     let bad = app.cli(&["clients", "create", "--id", "b", "--grant-type", "implicit"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("grant type"));
-    let bad = app.cli(&["clients", "create", "--id", "c", "--grant-type", "authorization_code", "--redirect-uri", "http://rp.example.ru/cb"]);
+    let bad = app.cli(&[
+        "clients",
+        "create",
+        "--id",
+        "c",
+        "--grant-type",
+        "authorization_code",
+        "--redirect-uri",
+        "http://rp.example.ru/cb",
+    ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("https"));
 }
@@ -89,7 +107,15 @@ async fn chosen_secrets_must_be_long_and_ids_unique() {
 #[actix_web::test]
 async fn users_are_created_with_argon2id_hashes() {
     let app = spawn_app().await;
-    let user = stdout_json(&app.cli(&["users", "create", "--username", "ivanov", "--password", "correct horse battery", "--json"]));
+    let user = stdout_json(&app.cli(&[
+        "users",
+        "create",
+        "--username",
+        "ivanov",
+        "--password",
+        "correct horse battery",
+        "--json",
+    ]));
     assert_eq!(user["username"], "ivanov");
     let stored = app
         .services

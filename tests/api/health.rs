@@ -15,7 +15,7 @@ async fn health_reports_database_and_state_store() {
     assert_eq!(body["state"]["status"], "ok");
     let expected_db = if app.db.is_postgres() { "postgres" } else { "sqlite" };
     assert_eq!(body["database"]["backend"], expected_db);
-    let expected_state = if std::env::var("VHOD_TEST_REDIS_URL").is_ok_and(|v| !v.is_empty()) { "redis" } else { "memory" };
+    let expected_state = if crate::helpers::test_redis_url().is_some() { "redis" } else { "memory" };
     assert_eq!(body["state"]["backend"], expected_state);
     let live = app.http.get(app.url("/health/live")).send().await.unwrap();
     assert_eq!(live.status(), 200);

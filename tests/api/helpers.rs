@@ -59,17 +59,19 @@ impl TestDb {
     pub fn drop_now(&self) {
         if let Some((server, name)) = &self.postgres {
             let mut admin = diesel::PgConnection::establish(server).expect("admin connection");
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).expect("drop");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .expect("drop");
         }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((server, name)) = &self.postgres {
-            if let Ok(mut admin) = diesel::PgConnection::establish(server) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
-            }
+        if let Some((server, name)) = &self.postgres
+            && let Ok(mut admin) = diesel::PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
         }
     }
 }
@@ -79,6 +81,11 @@ pub fn random_suffix() -> String {
     vhod::jose::random_token(9).to_lowercase().replace(['-', '_'], "x")
 }
 
+/// `VHOD_TEST_REDIS_URL` when set and non-empty.
+pub fn test_redis_url() -> Option<String> {
+    std::env::var("VHOD_TEST_REDIS_URL").ok().filter(|v| !v.is_empty())
+}
+
 /// Settings for a test app: given database, configured state store, throwaway KEK.
 pub fn test_settings(db: &TestDb, kek: &SecretString) -> Settings {
     let mut s = Settings::default();
@@ -86,14 +93,14 @@ pub fn test_settings(db: &TestDb, kek: &SecretString) -> Settings {
     s.server.workers = 2;
     s.database.url = SecretString::from(db.url.clone());
     s.database.pool_size = 4;
-    if let Ok(redis) = std::env::var("VHOD_TEST_REDIS_URL") {
-        if !redis.is_empty() {
-            s.state.url = SecretString::from(redis);
-            s.state.key_prefix = format!("vhodtest:{}:", random_suffix());
-        }
+    if let Some(redis) = test_redis_url() {
+        s.state.url = SecretString::from(redis);
+        s.state.key_prefix = format!("vhodtest:{}:", random_suffix());
     }
     s.keys.kek = Some(kek.clone());
     s.keys.refresh_secs = 1;
+    // CLI changes must be visible at once; the cache has its own test.
+    s.clients.cache_ttl_secs = 0;
     s.log.level = "warn".into();
     s
 }

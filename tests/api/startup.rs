@@ -64,7 +64,11 @@ fn unreachable_redis_unknown_settings_and_bad_values_stop_startup() {
     let db = TestDb::new();
     let (ok, stderr) = vhod(
         &["serve"],
-        &[("VHOD__DATABASE__URL", &db.url), ("VHOD__STATE__URL", "redis://:pw@127.0.0.1:1/"), ("VHOD__KEYS__KEK", secrecy::ExposeSecret::expose_secret(&vhod::jose::Kek::generate()))],
+        &[
+            ("VHOD__DATABASE__URL", &db.url),
+            ("VHOD__STATE__URL", "redis://:pw@127.0.0.1:1/"),
+            ("VHOD__KEYS__KEK", secrecy::ExposeSecret::expose_secret(&vhod::jose::Kek::generate())),
+        ],
     );
     assert!(!ok);
     assert_one_line_naming(&stderr, "state.url", "VHOD__STATE__URL");

@@ -6,17 +6,17 @@ use std::time::Duration;
 use vhod::config::StateUrl;
 use vhod::state::{EphemeralStore, StateStore};
 
-use crate::helpers::random_suffix;
+use crate::helpers::{random_suffix, test_redis_url};
 
 /// The in-process store and, when `VHOD_TEST_REDIS_URL` is set, Redis.
 async fn stores() -> Vec<StateStore> {
     let mut out = vec![StateStore::open(&StateUrl::Memory, "", 1).await.unwrap()];
-    if let Ok(url) = std::env::var("VHOD_TEST_REDIS_URL") {
-        if !url.is_empty() {
-            let url = StateUrl::parse(&url).unwrap();
-            let prefix = format!("vhodtest:{}:", random_suffix());
-            out.push(StateStore::open(&url, &prefix, 8).await.expect("VHOD_TEST_REDIS_URL is set but Redis is unreachable"));
-        }
+    if let Some(url) = test_redis_url() {
+        let url = StateUrl::parse(&url).unwrap();
+        let prefix = format!("vhodtest:{}:", random_suffix());
+        out.push(
+            StateStore::open(&url, &prefix, 8).await.expect("VHOD_TEST_REDIS_URL is set but Redis is unreachable"),
+        );
     }
     out
 }

@@ -29,7 +29,11 @@ async fn verify(app: &TestApp, token: &str, audience: &str) -> Value {
     jsonwebtoken::decode::<Value>(token, &key, &validation).expect("token verifies with JWKS").claims
 }
 
-fn oauth_client(app: &TestApp, id: &str, secret: &str) -> BasicClient<
+fn oauth_client(
+    app: &TestApp,
+    id: &str,
+    secret: &str,
+) -> BasicClient<
     oauth2::EndpointNotSet,
     oauth2::EndpointNotSet,
     oauth2::EndpointNotSet,
@@ -141,11 +145,8 @@ async fn resource_parameters_choose_among_the_clients_audiences() {
 async fn bad_credentials_get_invalid_client_401_with_www_authenticate_and_are_audited() {
     let app = spawn_app().await;
     let (id, secret) = app.service_client("svc").await;
-    let cases: Vec<(&str, Option<&str>)> = vec![
-        (&id, Some("wrong-secret")),
-        ("no-such-client", Some(&secret)),
-        (&id, None),
-    ];
+    let cases: Vec<(&str, Option<&str>)> =
+        vec![(&id, Some("wrong-secret")), ("no-such-client", Some(&secret)), (&id, None)];
     for (user, password) in cases {
         let response = app
             .http
@@ -209,10 +210,18 @@ async fn a_success_resets_the_failure_count() {
     let (id, secret) = app.service_client("flaky").await;
     for round in 0..3 {
         for _ in 0..2 {
-            let r = app.http.post(app.url("/token")).basic_auth(&id, Some("bad")).form(&[("grant_type", "client_credentials")]);
+            let r = app
+                .http
+                .post(app.url("/token"))
+                .basic_auth(&id, Some("bad"))
+                .form(&[("grant_type", "client_credentials")]);
             assert_eq!(r.send().await.unwrap().status(), 401);
         }
-        let r = app.http.post(app.url("/token")).basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials")]);
+        let r = app
+            .http
+            .post(app.url("/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials")]);
         assert_eq!(r.send().await.unwrap().status(), 200, "round {round}");
     }
 }
@@ -369,4 +378,22 @@ async fn a_storage_failure_gives_500_json_not_a_panic() {
         .unwrap();
     assert_eq!(response.status(), 500);
     assert_eq!(error_code(response).await, "server_error");
+}
+
+#[actix_web::test]
+async fn cached_clients_are_reread_after_the_cache_lifetime() {
+    let app = spawn_app_with(|s| s.clients.cache_ttl_secs = 1).await;
+    let (id, secret) = app.service_client("cached").await;
+    let ask = || {
+        app.http
+            .post(app.url("/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+    };
+    assert_eq!(ask().await.unwrap().status(), 200);
+    let output = app.cli(&["clients", "delete", "cached"]);
+    assert!(output.status.success());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(ask().await.unwrap().status(), 401, "a deleted client is refused once the cache entry expires");
 }

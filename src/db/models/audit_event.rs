@@ -65,9 +65,5 @@ pub fn insert_all(conn: &mut AnyConnection, events: &[NewAuditEvent]) -> Result<
 
 /// The newest events, newest first.
 pub fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEventRow>, DbError> {
-    Ok(audit_events::table
-        .order(audit_events::id.desc())
-        .limit(limit)
-        .select(AuditEventRow::as_select())
-        .load(conn)?)
+    Ok(audit_events::table.order(audit_events::id.desc()).limit(limit).select(AuditEventRow::as_select()).load(conn)?)
 }

@@ -57,7 +57,8 @@ pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, DbError> {
 impl ClientRow {
     /// Parses the stored columns into a [`Client`]; a bad column is `DbError::Corrupt`.
     pub fn into_client(self) -> Result<Client, DbError> {
-        let corrupt = |what: &str, e: crate::domain::DomainError| DbError::Corrupt(format!("client {}: {what}: {e}", self.id));
+        let corrupt =
+            |what: &str, e: crate::domain::DomainError| DbError::Corrupt(format!("client {}: {what}: {e}", self.id));
         let words = |s: &str| s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect::<Vec<_>>();
         Ok(Client {
             id: ClientId::parse(&self.id).map_err(|e| corrupt("id", e))?,

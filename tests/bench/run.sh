@@ -3,11 +3,11 @@
 # RSA-2048 signing rate S measured in the same run (DESIGN.md §5).
 #
 # The server runs with one worker pinned to core 0; wrk runs on core 1.
-#   bench/run.sh                   # SQLite + in-process state (the embedded default)
-#   BENCH_DB=postgres bench/run.sh # PostgreSQL + Redis (local servers)
+#   tests/bench/run.sh                   # SQLite + in-process state (the embedded default)
+#   BENCH_DB=postgres tests/bench/run.sh # PostgreSQL + Redis (local servers)
 # Options (env): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_PORT (18080).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
@@ -65,7 +65,7 @@ run_wrk() { # name, extra args...
 
 echo "== wrk ($CONNECTIONS connections, ${SECONDS_PER_RUN}s each, server on core 0, wrk on core 1)" >&2
 {
-    run_wrk token -s "$OLDPWD/bench/token.lua" "http://127.0.0.1:$PORT/token"
+    run_wrk token -s "$OLDPWD/tests/bench/token.lua" "http://127.0.0.1:$PORT/token"
     run_wrk jwks "http://127.0.0.1:$PORT/jwks"
     run_wrk discovery "http://127.0.0.1:$PORT/.well-known/openid-configuration"
 } >"$WORK/results.txt"
