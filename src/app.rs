@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
+
 use crate::audit::Audit;
 use crate::clients::ClientRegistry;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::jose::ServerSecrets;
 use crate::keys::KeyService;
 use crate::state::StateStore;
 
@@ -26,4 +29,8 @@ pub struct Services {
     pub audit: Audit,
     /// Discovery document, serialized once.
     pub discovery: Arc<[u8]>,
+    /// Keys derived from the KEK (CSRF, pairwise subjects, token references).
+    pub secrets: Arc<ServerSecrets>,
+    /// Bounds concurrent password hashing to one per core.
+    pub hashing: Arc<Semaphore>,
 }

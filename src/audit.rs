@@ -40,6 +40,22 @@ pub enum AuditKind {
     KeyGenerated,
     /// A user account was created.
     UserCreated,
+    /// A citizen signed in.
+    LoginSucceeded,
+    /// A sign-in attempt failed.
+    LoginFailed,
+    /// A sign-in attempt was refused by the lockout.
+    LoginLocked,
+    /// A citizen allowed or denied a client.
+    ConsentDecided,
+    /// A consent was revoked.
+    ConsentRevoked,
+    /// An authorization code was used twice; what it issued was revoked.
+    CodeReused,
+    /// A rotated refresh token was used again; its family was revoked.
+    RefreshReused,
+    /// A browser session ended.
+    LoggedOut,
 }
 
 impl AuditKind {
@@ -53,6 +69,14 @@ impl AuditKind {
             Self::ClientDeleted => "client.deleted",
             Self::KeyGenerated => "key.generated",
             Self::UserCreated => "user.created",
+            Self::LoginSucceeded => "login.succeeded",
+            Self::LoginFailed => "login.failed",
+            Self::LoginLocked => "login.locked",
+            Self::ConsentDecided => "consent.decided",
+            Self::ConsentRevoked => "consent.revoked",
+            Self::CodeReused => "code.reused",
+            Self::RefreshReused => "refresh.reused",
+            Self::LoggedOut => "session.ended",
         }
     }
 }

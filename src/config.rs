@@ -60,6 +60,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Client registry.
     pub clients: ClientSettings,
+    /// Browser sessions.
+    pub session: SessionSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -155,11 +157,29 @@ impl Default for KeySettings {
 pub struct TokenSettings {
     /// Access-token lifetime in seconds.
     pub access_token_ttl_secs: u64,
+    /// ID-token lifetime in seconds.
+    pub id_token_ttl_secs: u64,
+    /// Refresh-token lifetime in seconds (each rotation starts a new one).
+    pub refresh_token_ttl_secs: u64,
 }
 
 impl Default for TokenSettings {
     fn default() -> Self {
-        Self { access_token_ttl_secs: 900 }
+        Self { access_token_ttl_secs: 900, id_token_ttl_secs: 900, refresh_token_ttl_secs: 30 * 86_400 }
+    }
+}
+
+/// `[session]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Lifetime of a browser session (single sign-on), in seconds.
+    pub ttl_secs: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { ttl_secs: 8 * 3600 }
     }
 }
 
@@ -185,11 +205,23 @@ pub struct SecuritySettings {
     pub client_auth_max_failures: u64,
     /// How long the lock (and the counting window) lasts, in seconds.
     pub client_auth_lockout_secs: u64,
+    /// Failed sign-ins for one account before it is locked.
+    pub login_max_failures: u64,
+    /// Failed sign-ins from one address (any account) before the address is locked.
+    pub login_ip_max_failures: u64,
+    /// Sign-in lockout and counting window, in seconds.
+    pub login_lockout_secs: u64,
 }
 
 impl Default for SecuritySettings {
     fn default() -> Self {
-        Self { client_auth_max_failures: 10, client_auth_lockout_secs: 300 }
+        Self {
+            client_auth_max_failures: 10,
+            client_auth_lockout_secs: 300,
+            login_max_failures: 5,
+            login_ip_max_failures: 50,
+            login_lockout_secs: 900,
+        }
     }
 }
 
@@ -268,6 +300,19 @@ impl Settings {
         if !(30..=86_400).contains(&ttl) {
             return Err(ConfigError::new("tokens.access_token_ttl_secs", "must be between 30 and 86400"));
         }
+        let id_ttl = self.tokens.id_token_ttl_secs;
+        if !(30..=86_400).contains(&id_ttl) {
+            return Err(ConfigError::new("tokens.id_token_ttl_secs", "must be between 30 and 86400"));
+        }
+        if self.tokens.refresh_token_ttl_secs < 60 {
+            return Err(ConfigError::new("tokens.refresh_token_ttl_secs", "must be at least 60"));
+        }
+        if self.session.ttl_secs < 60 {
+            return Err(ConfigError::new("session.ttl_secs", "must be at least 60"));
+        }
+        if self.security.login_max_failures == 0 || self.security.login_ip_max_failures == 0 {
+            return Err(ConfigError::new("security.login_max_failures", "lockout thresholds must be at least 1"));
+        }
         if self.keys.refresh_secs == 0 {
             return Err(ConfigError::new("keys.refresh_secs", "must be at least 1"));
         }
@@ -290,6 +335,12 @@ impl Settings {
             key_prepublish: Duration::from_secs(self.keys.prepublish_secs),
             key_refresh: Duration::from_secs(self.keys.refresh_secs),
             access_token_ttl: Duration::from_secs(ttl),
+            id_token_ttl: Duration::from_secs(id_ttl),
+            refresh_token_ttl: Duration::from_secs(self.tokens.refresh_token_ttl_secs),
+            session_ttl: Duration::from_secs(self.session.ttl_secs),
+            login_max_failures: self.security.login_max_failures,
+            login_ip_max_failures: self.security.login_ip_max_failures,
+            login_lockout: Duration::from_secs(self.security.login_lockout_secs.max(1)),
             client_cache_ttl: Duration::from_secs(self.clients.cache_ttl_secs),
             client_auth_max_failures: self.security.client_auth_max_failures,
             client_auth_lockout: Duration::from_secs(self.security.client_auth_lockout_secs.max(1)),
@@ -349,6 +400,18 @@ pub struct Config {
     pub key_refresh: Duration,
     /// Access-token lifetime.
     pub access_token_ttl: Duration,
+    /// ID-token lifetime.
+    pub id_token_ttl: Duration,
+    /// Refresh-token lifetime.
+    pub refresh_token_ttl: Duration,
+    /// Browser-session lifetime.
+    pub session_ttl: Duration,
+    /// Sign-in failures per account before lockout.
+    pub login_max_failures: u64,
+    /// Sign-in failures per address before lockout.
+    pub login_ip_max_failures: u64,
+    /// Sign-in lockout window.
+    pub login_lockout: Duration,
     /// How long a cached client is trusted.
     pub client_cache_ttl: Duration,
     /// Client-authentication failures before lockout.
@@ -365,7 +428,7 @@ impl Config {
     /// The longest lifetime of anything a signing key signs: how long a retired key
     /// must stay published.
     pub fn max_token_lifetime(&self) -> Duration {
-        self.access_token_ttl
+        self.access_token_ttl.max(self.id_token_ttl)
     }
 }
 

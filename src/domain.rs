@@ -6,7 +6,7 @@ mod client;
 mod scope;
 mod uri;
 
-pub use client::{AuthMethod, Client, ClientId, GrantType};
+pub use client::{AuthMethod, Client, ClientId, GrantType, SubjectType};
 pub use scope::{Scope, Scopes};
 pub use uri::{Audience, RedirectUri};
 

@@ -6,9 +6,16 @@
 //! `WWW-Authenticate`, lockout 429 with `Retry-After`, outages 503, bugs 500, the rest
 //! 400). Only this module chooses status codes.
 
+mod account;
+mod authorize;
+mod browser;
 mod discovery;
 mod health;
+pub mod i18n;
+mod login;
+mod pages;
 mod token;
+mod userinfo;
 
 use std::time::Instant;
 
@@ -30,7 +37,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/openid-configuration", web::get().to(discovery::openid_configuration))
         .route("/.well-known/oauth-authorization-server", web::get().to(discovery::openid_configuration))
         .route("/jwks", web::get().to(discovery::jwks))
+        .route("/authorize", web::get().to(authorize::authorize_get))
+        .route("/authorize", web::post().to(authorize::authorize_post))
+        .route("/authorize/resume", web::get().to(authorize::resume))
+        .route("/login", web::get().to(login::login_form))
+        .route("/login", web::post().to(login::login_submit))
+        .route("/consent", web::post().to(login::consent_submit))
         .route("/token", web::post().to(token::token))
+        .route("/userinfo", web::get().to(userinfo::userinfo_get))
+        .route("/userinfo", web::post().to(userinfo::userinfo_post))
+        .route("/account", web::get().to(account::account))
+        .route("/account/consents", web::post().to(account::revoke_consent))
+        .route("/logout", web::post().to(account::logout))
+        .route("/static/vhod.css", web::get().to(pages::stylesheet))
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))
         .default_service(web::to(not_found));

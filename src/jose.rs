@@ -8,11 +8,15 @@
 
 mod jwk;
 mod kek;
+mod secrets;
 mod signer;
+mod verify;
 
 pub use jwk::{Jwk, JwkSet};
 pub use kek::{Kek, KekError};
+pub use secrets::ServerSecrets;
 pub use signer::{GeneratedKey, SigningKey};
+pub use verify::{Verified, Verifier};
 
 use base64::Engine as _;
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::db::models::signing_key::{self, SigningKeyRow};
 use crate::db::{DbError, DbPool, now};
-use crate::jose::{GeneratedKey, Jwk, JwkSet, Kek, KekError, SigningKey};
+use crate::jose::{GeneratedKey, Jwk, JwkSet, Kek, KekError, SigningKey, Verified, Verifier};
 
 /// Slack added to the retirement time for clocks that disagree a little.
 const CLOCK_SKEW_SECS: i64 = 60;
@@ -79,6 +79,7 @@ pub struct KeySet {
     active: Arc<SigningKey>,
     jwks: Arc<[u8]>,
     etag: String,
+    verifier: Verifier,
 }
 
 impl KeySet {
@@ -90,6 +91,11 @@ impl KeySet {
     /// Serialized JWKS (public keys only).
     pub fn jwks_json(&self) -> Arc<[u8]> {
         self.jwks.clone()
+    }
+
+    /// Verifies a token signed by any published key (signature and header only).
+    pub fn verify(&self, jws: &str) -> Result<Verified, crate::jose::JoseError> {
+        self.verifier.verify(jws)
     }
 
     /// Strong validator for the JWKS document.
@@ -298,10 +304,12 @@ fn build_set(
         KeyStatus::Retiring | KeyStatus::Retired => 2,
     });
     let set = JwkSet { keys: published.into_iter().map(|(_, jwk)| jwk).collect() };
+    let verifier = Verifier::new(&set.keys)
+        .map_err(|e| KeyError::Stored { kid: "(published set)".into(), message: e.to_string() })?;
     let jwks: Arc<[u8]> = serde_json::to_vec(&set).expect("a JWKS always serializes").into();
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &jwks);
     let etag = format!("\"{}\"", crate::jose::b64url(&digest.as_ref()[..12]));
-    Ok(KeySet { active, jwks, etag })
+    Ok(KeySet { active, jwks, etag, verifier })
 }
 
 fn open_key(row: &SigningKeyRow, jwk: &Jwk, kek: &Kek) -> Result<SigningKey, KeyError> {

@@ -22,6 +22,7 @@ pub mod domain;
 pub mod http;
 pub mod jose;
 pub mod keys;
+pub mod login;
 pub mod oidc;
 pub mod startup;
 pub mod state;

@@ -86,9 +86,15 @@ struct CreateClient {
     /// Audience of its access tokens; repeat for several.
     #[arg(long = "audience")]
     audiences: Vec<String>,
-    /// client_secret_basic (default) or client_secret_post.
+    /// client_secret_basic (default), client_secret_post, or none (public client, PKCE only).
     #[arg(long = "auth-method")]
     auth_method: Option<String>,
+    /// public (default) or pairwise subject identifiers.
+    #[arg(long = "subject-type")]
+    subject_type: Option<String>,
+    /// A trusted first-party application: citizens are not asked for consent.
+    #[arg(long)]
+    first_party: bool,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +110,15 @@ enum UsersCommand {
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Given name.
+        #[arg(long)]
+        given_name: Option<String>,
+        /// Family name.
+        #[arg(long)]
+        family_name: Option<String>,
+        /// E-mail address (stored as unverified).
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -162,15 +177,19 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                 redirect_uris: args.redirect_uris,
                 audiences: args.audiences,
                 auth_method: args.auth_method,
+                subject_type: args.subject_type,
+                first_party: args.first_party,
             };
             let created = admin::clients::create(&db, &audit, CLI_ACTOR, spec).await.map_err(admin_error)?;
             let mut value = serde_json::to_value(&created.client).map_err(|e| e.to_string())?;
-            value["client_secret"] = created.secret.expose_secret().into();
-            let text = format!(
-                "{}\nclient_secret: {}\n(the secret is shown only now; it is stored hashed)",
-                describe_client(&created.client),
-                created.secret.expose_secret()
-            );
+            let mut text = describe_client(&created.client);
+            if let Some(secret) = &created.secret {
+                value["client_secret"] = secret.expose_secret().into();
+                text.push_str(&format!(
+                    "\nclient_secret: {}\n(the secret is shown only now; it is stored hashed)",
+                    secret.expose_secret()
+                ));
+            }
             print(json, &value, &text)
         }
         Command::Clients(ClientsCommand::List) => {
@@ -190,7 +209,7 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
             admin::clients::delete(&db, &audit, CLI_ACTOR, &id).await.map_err(admin_error)?;
             print(json, &serde_json::json!({ "deleted": id }), &format!("deleted client {id}"))
         }
-        Command::Users(UsersCommand::Create { username, password, password_stdin }) => {
+        Command::Users(UsersCommand::Create { username, password, password_stdin, given_name, family_name, email }) => {
             let password = match (password, password_stdin) {
                 (Some(p), _) => SecretString::from(p),
                 (None, _) => {
@@ -199,11 +218,14 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                     SecretString::from(buf.trim_end_matches(['\r', '\n']).to_owned())
                 }
             };
-            let user = admin::users::create(&db, &audit, CLI_ACTOR, &username, password).await.map_err(admin_error)?;
+            let profile = admin::users::Profile { given_name, family_name, email };
+            let user = admin::users::create(&db, &audit, CLI_ACTOR, &username, password, profile)
+                .await
+                .map_err(admin_error)?;
             print(json, &user, &format!("created user {} (id {})", user.username, user.id))
         }
         Command::Keys(command) => {
-            let keys = startup::open_keys(&config, &db).await.map_err(startup_error)?;
+            let (keys, _) = startup::open_keys(&config, &db).await.map_err(startup_error)?;
             match command {
                 KeysCommand::List => {
                     let list = keys.list().await.map_err(|e| e.to_string())?;
@@ -226,14 +248,17 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
 
 fn describe_client(c: &admin::clients::ClientView) -> String {
     format!(
-        "client_id: {}\nname: {}\nauth_method: {}\ngrant_types: {}\nscope: {}\nredirect_uris: {}\naudiences: {}",
+        "client_id: {}\nname: {}\nauth_method: {}\ngrant_types: {}\nscope: {}\nredirect_uris: {}\naudiences: {}\n\
+         subject_type: {}\nfirst_party: {}",
         c.client_id,
         c.client_name,
         c.token_endpoint_auth_method,
         c.grant_types.join(" "),
         c.scope,
         c.redirect_uris.join(" "),
-        c.audiences.join(" ")
+        c.audiences.join(" "),
+        c.subject_type,
+        c.first_party
     )
 }
 

@@ -2,10 +2,17 @@
 //! requests and [`Services`](crate::app::Services) and return protocol results or an
 //! [`OAuthError`], which the HTTP edge turns into RFC 6749 §5.2 responses.
 
+pub mod acr;
+pub mod authorize;
 pub mod client_auth;
+pub mod code_grant;
+pub mod flow;
+pub mod issue;
 pub mod metadata;
 pub mod params;
+pub mod subject;
 pub mod token;
+pub mod userinfo;
 
 use std::borrow::Cow;
 
@@ -31,6 +38,20 @@ pub enum ErrorCode {
     InvalidScope,
     /// `resource` unknown or not allowed (RFC 8707 §2).
     InvalidTarget,
+    /// The resource owner or server denied the request.
+    AccessDenied,
+    /// `response_type` not supported.
+    UnsupportedResponseType,
+    /// `prompt=none` but the citizen must sign in.
+    LoginRequired,
+    /// `prompt=none` but the citizen must consent.
+    ConsentRequired,
+    /// `prompt=none` (or no method) cannot reach the requested `acr`.
+    UnmetAuthenticationRequirements,
+    /// Request objects are not supported.
+    RequestNotSupported,
+    /// `request_uri` is not supported.
+    RequestUriNotSupported,
     /// Locked out after repeated failures (sent with 429).
     TooManyAttempts,
     /// A backing service is down (sent with 503).
@@ -50,6 +71,13 @@ impl ErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::ServerError => "server_error",
         }

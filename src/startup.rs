@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use crate::app::Services;
@@ -15,6 +16,7 @@ use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
 use crate::db::{DbPool, migrations};
 use crate::http;
+use crate::jose::ServerSecrets;
 use crate::keys::{self, KeyError, KeyService};
 use crate::oidc::metadata::ProviderMetadata;
 use crate::state::StateStore;
@@ -30,10 +32,13 @@ pub fn open_database(config: &Config) -> Result<DbPool, ConfigError> {
     Ok(db)
 }
 
-/// Loads the KEK and the signing keys (generating the first key on first start).
-pub async fn open_keys(config: &Config, db: &DbPool) -> Result<Arc<KeyService>, ConfigError> {
+/// Loads the KEK and the signing keys (generating the first key on first start), and
+/// derives the per-deployment secrets from the KEK.
+pub async fn open_keys(config: &Config, db: &DbPool) -> Result<(Arc<KeyService>, ServerSecrets), ConfigError> {
     let kek = keys::load_kek(config).map_err(key_error)?;
-    KeyService::start(db.clone(), kek, config).await.map_err(key_error)
+    let secrets = ServerSecrets::derive(&kek);
+    let keys = KeyService::start(db.clone(), kek, config).await.map_err(key_error)?;
+    Ok((keys, secrets))
 }
 
 fn key_error(e: KeyError) -> ConfigError {
@@ -66,7 +71,7 @@ impl Application {
         let state = StateStore::open(&config.state, &config.state_key_prefix, config.state_pool_size)
             .await
             .map_err(|e| ConfigError::new("state.url", format!("{} ({})", e, config.state.redacted())))?;
-        let keys = open_keys(&config, &db).await?;
+        let (keys, secrets) = open_keys(&config, &db).await?;
         let refresh = keys.spawn_refresh(config.key_refresh);
         let (audit, audit_writer) = Audit::batched(db.clone());
         let discovery: Arc<[u8]> =
@@ -77,7 +82,18 @@ impl Application {
             config.workers
         };
         let clients = Arc::new(ClientRegistry::new(db.clone(), config.client_cache_ttl));
-        let services = Services { config: Arc::new(config), db, state, clients, keys, audit, discovery };
+        let hashing = Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+        let services = Services {
+            config: Arc::new(config),
+            db,
+            state,
+            clients,
+            keys,
+            audit,
+            discovery,
+            secrets: Arc::new(secrets),
+            hashing,
+        };
         let port = listener.local_addr().map_err(|e| ConfigError::new("server.bind", e.to_string()))?.port();
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

@@ -10,7 +10,10 @@ use crate::credentials::{MIN_CLIENT_SECRET_LEN, generate_client_secret, hash_cli
 use crate::db::models::client as client_db;
 use crate::db::models::client::ClientRow;
 use crate::db::{DbError, DbPool, now};
-use crate::domain::{Audience, AuthMethod, Client, ClientId, GrantType, RedirectUri, Scopes};
+use crate::domain::{Audience, AuthMethod, Client, ClientId, GrantType, RedirectUri, Scopes, SubjectType};
+
+/// Scopes an authorization-code client gets when none are named.
+pub const DEFAULT_USER_SCOPES: &str = "openid profile email phone address offline_access";
 
 /// What an operator asks for when registering a client; raw strings, parsed here.
 #[derive(Debug, Default)]
@@ -31,6 +34,10 @@ pub struct ClientSpec {
     pub audiences: Vec<String>,
     /// Token-endpoint auth method (defaults to `client_secret_basic`).
     pub auth_method: Option<String>,
+    /// `public` (default) or `pairwise`.
+    pub subject_type: Option<String>,
+    /// Trusted first-party application (no consent page).
+    pub first_party: bool,
 }
 
 /// A client as shown to operators (never its secret).
@@ -50,6 +57,10 @@ pub struct ClientView {
     pub redirect_uris: Vec<String>,
     /// Audiences.
     pub audiences: Vec<String>,
+    /// `public` or `pairwise`.
+    pub subject_type: String,
+    /// Skips consent.
+    pub first_party: bool,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -64,6 +75,8 @@ impl From<&Client> for ClientView {
             scope: c.scopes.to_string(),
             redirect_uris: c.redirect_uris.iter().map(|u| u.as_str().to_owned()).collect(),
             audiences: c.audiences.iter().map(ToString::to_string).collect(),
+            subject_type: c.subject_type.as_str().to_owned(),
+            first_party: c.first_party,
             created_at: c.created_at,
         }
     }
@@ -74,8 +87,8 @@ impl From<&Client> for ClientView {
 pub struct CreatedClient {
     /// The stored client.
     pub client: ClientView,
-    /// The secret in clear; not stored anywhere.
-    pub secret: SecretString,
+    /// The secret in clear (none for public clients); not stored anywhere.
+    pub secret: Option<SecretString>,
 }
 
 fn invalid(field: &str, e: impl std::fmt::Display) -> AdminError {
@@ -83,7 +96,7 @@ fn invalid(field: &str, e: impl std::fmt::Display) -> AdminError {
 }
 
 /// Parses and checks a spec into a client (with its secret in clear).
-fn build(spec: ClientSpec) -> Result<(Client, SecretString), AdminError> {
+fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError> {
     let id = ClientId::parse(&spec.id).map_err(|e| invalid("client id", e))?;
     let name = spec.name.unwrap_or_else(|| spec.id.clone());
     if name.trim().is_empty() || name.chars().count() > 200 {
@@ -101,8 +114,12 @@ fn build(spec: ClientSpec) -> Result<(Client, SecretString), AdminError> {
         }
         out
     };
-    let scopes = Scopes::from_tokens(spec.scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()))
-        .map_err(|e| invalid("scope", e))?;
+    let requested_scopes: Vec<&str> = spec.scopes.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).collect();
+    let scopes = if requested_scopes.is_empty() && grant_types.contains(&GrantType::AuthorizationCode) {
+        Scopes::parse(DEFAULT_USER_SCOPES).expect("constant scopes are valid")
+    } else {
+        Scopes::from_tokens(requested_scopes).map_err(|e| invalid("scope", e))?
+    };
     let redirect_uris = spec
         .redirect_uris
         .iter()
@@ -122,6 +139,23 @@ fn build(spec: ClientSpec) -> Result<(Client, SecretString), AdminError> {
         None => AuthMethod::ClientSecretBasic,
         Some(m) => m.parse().map_err(|e| invalid("auth method", e))?,
     };
+    let subject_type = match spec.subject_type.as_deref() {
+        None => SubjectType::Public,
+        Some(s) => s.parse().map_err(|e| invalid("subject type", e))?,
+    };
+    let hosts: std::collections::BTreeSet<_> =
+        redirect_uris.iter().filter_map(|u| url::Url::parse(u.as_str()).ok()?.host_str().map(str::to_owned)).collect();
+    if subject_type == SubjectType::Pairwise && hosts.len() != 1 {
+        return Err(invalid("subject type", "pairwise clients need redirect URIs on exactly one host (their sector)"));
+    }
+    if auth_method == AuthMethod::None {
+        if spec.secret.is_some() {
+            return Err(invalid("secret", "a public client (auth method none) has no secret"));
+        }
+        if grant_types.contains(&GrantType::ClientCredentials) {
+            return Err(invalid("grant type", "a public client cannot use client_credentials"));
+        }
+    }
     let secret = match spec.secret {
         Some(s) if s.expose_secret().chars().count() < MIN_CLIENT_SECRET_LEN => {
             return Err(invalid("secret", format!("must be at least {MIN_CLIENT_SECRET_LEN} characters")));
@@ -129,14 +163,15 @@ fn build(spec: ClientSpec) -> Result<(Client, SecretString), AdminError> {
         Some(s) if s.expose_secret().chars().any(|c| c.is_control()) => {
             return Err(invalid("secret", "must not contain control characters"));
         }
-        Some(s) => s,
-        None => generate_client_secret(),
+        Some(s) => Some(s),
+        None if auth_method == AuthMethod::None => None,
+        None => Some(generate_client_secret()),
     };
     let at = now();
     let client = Client {
         id,
         name,
-        secret_hash: Some(hash_client_secret(secret.expose_secret())),
+        secret_hash: secret.as_ref().map(|s| hash_client_secret(s.expose_secret())),
         auth_method,
         grant_types,
         scopes,
@@ -144,6 +179,8 @@ fn build(spec: ClientSpec) -> Result<(Client, SecretString), AdminError> {
         audiences,
         created_at: at,
         updated_at: at,
+        first_party: spec.first_party,
+        subject_type,
     };
     Ok((client, secret))
 }
@@ -206,6 +243,7 @@ mod tests {
         let (client, secret) = build(spec()).unwrap();
         assert_eq!(client.grant_types, [GrantType::ClientCredentials]);
         assert_eq!(client.auth_method, AuthMethod::ClientSecretBasic);
+        let secret = secret.expect("confidential clients get a secret");
         assert!(secret.expose_secret().len() >= 43);
         assert_eq!(client.secret_hash.as_deref(), Some(&hash_client_secret(secret.expose_secret())[..]));
     }

@@ -12,6 +12,17 @@ use crate::db::{DbError, DbPool, now};
 /// Shortest password accepted (NIST SP 800-63B §5.1.1.2).
 pub const MIN_PASSWORD_LEN: usize = 8;
 
+/// Optional profile data for a new user.
+#[derive(Debug, Default)]
+pub struct Profile {
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// E-mail address (unverified).
+    pub email: Option<String>,
+}
+
 /// A created user as shown to operators.
 #[derive(Debug, Clone, Serialize)]
 pub struct UserView {
@@ -30,7 +41,13 @@ pub async fn create(
     actor: &str,
     username: &str,
     password: SecretString,
+    profile: Profile,
 ) -> Result<UserView, AdminError> {
+    if let Some(email) = &profile.email
+        && (email.len() > 254 || !email.contains('@') || email.chars().any(char::is_whitespace))
+    {
+        return Err(AdminError::Invalid(format!("email: `{email}` is not an e-mail address")));
+    }
     let username = username.trim().to_owned();
     if username.is_empty() || username.chars().count() > 128 || username.chars().any(char::is_control) {
         return Err(AdminError::Invalid("username: must be 1 to 128 printable characters".into()));
@@ -49,6 +66,15 @@ pub async fn create(
         password_hash: Some(phc),
         created_at: at,
         updated_at: at,
+        given_name: profile.given_name,
+        family_name: profile.family_name,
+        middle_name: None,
+        birthdate: None,
+        email: profile.email,
+        email_verified: false,
+        phone_number: None,
+        phone_number_verified: false,
+        address: None,
     };
     let view = UserView { id: row.id.clone(), username: row.username.clone(), created_at: at };
     db.run(move |conn| user_db::insert(conn, &row)).await.map_err(|e| match e {

@@ -2,5 +2,7 @@
 
 pub mod audit_event;
 pub mod client;
+pub mod consent;
+pub mod refresh_token;
 pub mod signing_key;
 pub mod user;

@@ -13,6 +13,8 @@ diesel::table! {
         audiences -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        first_party -> Bool,
+        subject_type -> Text,
     }
 }
 
@@ -37,6 +39,15 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        middle_name -> Nullable<Text>,
+        birthdate -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_verified -> Bool,
+        phone_number -> Nullable<Text>,
+        phone_number_verified -> Bool,
+        address -> Nullable<Text>,
     }
 }
 
@@ -52,5 +63,34 @@ diesel::table! {
         subject -> Nullable<Text>,
         ip -> Nullable<Text>,
         detail -> Text,
+    }
+}
+
+diesel::table! {
+    /// Remembered consent decisions, per user and client.
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scopes -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Refresh tokens (stored as SHA-256), grouped in rotation families.
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scopes -> Text,
+        sid -> Text,
+        auth_time -> BigInt,
+        amr -> Text,
+        acr -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
     }
 }

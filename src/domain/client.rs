@@ -83,6 +83,8 @@ pub enum AuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A public client (no secret): only with PKCE.
+    None,
 }
 
 impl AuthMethod {
@@ -91,6 +93,7 @@ impl AuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
         }
     }
 }
@@ -102,8 +105,9 @@ impl FromStr for AuthMethod {
         match s {
             "client_secret_basic" => Ok(Self::ClientSecretBasic),
             "client_secret_post" => Ok(Self::ClientSecretPost),
+            "none" => Ok(Self::None),
             other => Err(DomainError::new(format!(
-                "unknown token endpoint auth method `{other}` (use client_secret_basic or client_secret_post)"
+                "unknown token endpoint auth method `{other}` (use client_secret_basic, client_secret_post or none)"
             ))),
         }
     }
@@ -133,7 +137,39 @@ mod tests {
             assert_eq!(g.as_str().parse::<GrantType>(), Ok(g));
         }
         assert!("password".parse::<GrantType>().is_err());
-        assert!("none".parse::<AuthMethod>().is_err());
+        assert!("private_key".parse::<AuthMethod>().is_err());
+        assert_eq!("pairwise".parse::<SubjectType>(), Ok(SubjectType::Pairwise));
+    }
+}
+
+/// How `sub` is formed for a client (OIDC Core §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectType {
+    /// The same identifier for every client.
+    Public,
+    /// A per-sector identifier that other sectors cannot link.
+    Pairwise,
+}
+
+impl SubjectType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Pairwise => "pairwise",
+        }
+    }
+}
+
+impl FromStr for SubjectType {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "public" => Ok(Self::Public),
+            "pairwise" => Ok(Self::Pairwise),
+            other => Err(DomainError::new(format!("subject type must be public or pairwise, not `{other}`"))),
+        }
     }
 }
 
@@ -160,9 +196,31 @@ pub struct Client {
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
+    /// Trusted first-party application: no consent page.
+    pub first_party: bool,
+    /// Public or pairwise subjects.
+    pub subject_type: SubjectType,
 }
 
 impl Client {
+    /// Whether `uri` is one of its redirect URIs (exact string match).
+    pub fn has_redirect_uri(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|r| r.as_str() == uri)
+    }
+
+    /// Whether it is a public client (no secret; PKCE required).
+    pub fn is_public(&self) -> bool {
+        self.auth_method == AuthMethod::None
+    }
+
+    /// The pairwise sector: the host of its redirect URIs.
+    pub fn sector(&self) -> Option<String> {
+        self.redirect_uris
+            .first()
+            .and_then(|u| url::Url::parse(u.as_str()).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+    }
+
     /// Whether it may use `grant`.
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)

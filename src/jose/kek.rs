@@ -21,6 +21,7 @@ pub enum KekError {
 pub struct Kek {
     key: LessSafeKey,
     id: String,
+    prk: aws_lc_rs::hkdf::Prk,
 }
 
 impl std::fmt::Debug for Kek {
@@ -42,7 +43,8 @@ impl Kek {
         }
         let id = hex(&digest::digest(&digest::SHA256, &raw).as_ref()[..8]);
         let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &raw).map_err(|_| KekError::Malformed)?);
-        Ok(Self { key, id })
+        let prk = aws_lc_rs::hkdf::Salt::new(aws_lc_rs::hkdf::HKDF_SHA256, b"vhod kek v1").extract(&raw);
+        Ok(Self { key, id, prk })
     }
 
     /// A new random KEK, base64-encoded.
@@ -56,6 +58,24 @@ impl Kek {
     /// mismatch is reported as such rather than as corrupt data.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// A 32-byte key for `purpose`, derived with HKDF-SHA256 (RFC 5869), so every node
+    /// sharing the KEK derives the same CSRF, pairwise-subject and token-reference keys
+    /// without more configuration.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        struct Len32;
+        impl aws_lc_rs::hkdf::KeyType for Len32 {
+            fn len(&self) -> usize {
+                32
+            }
+        }
+        let mut out = [0u8; 32];
+        self.prk
+            .expand(&[purpose.as_bytes()], Len32)
+            .and_then(|okm| okm.fill(&mut out))
+            .expect("HKDF output of 32 bytes is always valid");
+        out
     }
 
     /// Encrypts `plaintext` bound to `context`; output is nonce ‖ ciphertext ‖ tag.
@@ -102,6 +122,17 @@ mod tests {
         let other = Kek::from_base64(&Kek::generate()).unwrap();
         assert!(other.open("kid-1", &sealed).is_err());
         assert_ne!(kek.id(), other.id());
+    }
+
+    #[test]
+    fn derived_keys_are_stable_per_kek_and_distinct_per_purpose() {
+        let encoded = Kek::generate();
+        let a = Kek::from_base64(&encoded).unwrap();
+        let b = Kek::from_base64(&encoded).unwrap();
+        assert_eq!(a.derive("csrf"), b.derive("csrf"));
+        assert_ne!(a.derive("csrf"), a.derive("pairwise"));
+        let other = Kek::from_base64(&Kek::generate()).unwrap();
+        assert_ne!(a.derive("csrf"), other.derive("csrf"));
     }
 
     #[test]

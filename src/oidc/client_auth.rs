@@ -40,7 +40,11 @@ impl Presented {
         let body_secret = params.get("client_secret");
         let Some(header) = authorization else {
             let Some(secret) = body_secret else {
-                return Err(OAuthError::new(ErrorCode::InvalidClient, "client authentication is required"));
+                // A public client identifies itself without a secret (RFC 6749 §2.3, PKCE).
+                let Some(client_id) = params.get("client_id") else {
+                    return Err(OAuthError::new(ErrorCode::InvalidClient, "client authentication is required"));
+                };
+                return Ok(Self { method: AuthMethod::None, client_id: client_id.into(), secret: String::new() });
             };
             let client_id = params.require("client_id")?;
             return Ok(Self {
@@ -97,6 +101,7 @@ pub async fn authenticate(svc: &Services, presented: Presented, ip: Option<IpAdd
     let reason = match &client {
         None => Some("unknown client"),
         Some(c) if c.auth_method != presented.method => Some("authentication method not registered for this client"),
+        Some(c) if c.is_public() => None,
         Some(c) if c.secret_hash.as_deref().is_some_and(|h| verify_client_secret(&presented.secret, h)) => None,
         Some(_) => Some("wrong secret"),
     };

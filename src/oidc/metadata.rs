@@ -1,8 +1,9 @@
 //! Authorization-server metadata (RFC 8414) / OpenID Provider metadata (OIDC
-//! Discovery §3). Only what works is advertised; each later capability adds its fields.
+//! Discovery §3). Only what works is advertised; each capability adds its fields.
 
 use serde::Serialize;
 
+use super::acr;
 use crate::config::Config;
 
 /// The discovery document.
@@ -10,15 +11,47 @@ use crate::config::Config;
 pub struct ProviderMetadata {
     /// The issuer, exactly as configured.
     pub issuer: String,
-    /// JWKS location.
-    pub jwks_uri: String,
+    /// Authorization endpoint.
+    pub authorization_endpoint: String,
     /// Token endpoint.
     pub token_endpoint: String,
+    /// UserInfo endpoint.
+    pub userinfo_endpoint: String,
+    /// JWKS location.
+    pub jwks_uri: String,
+    /// Supported scopes.
+    pub scopes_supported: Vec<&'static str>,
+    /// Only the code flow.
+    pub response_types_supported: Vec<&'static str>,
+    /// Query and form post.
+    pub response_modes_supported: Vec<&'static str>,
     /// Supported grants.
     pub grant_types_supported: Vec<&'static str>,
+    /// Authentication context classes reachable today.
+    pub acr_values_supported: Vec<&'static str>,
+    /// Public and pairwise subjects.
+    pub subject_types_supported: Vec<&'static str>,
+    /// ID tokens are RS256.
+    pub id_token_signing_alg_values_supported: Vec<&'static str>,
     /// Client authentication at the token endpoint.
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
-    /// RFC 8707 `resource` parameter.
+    /// Claims Vhod can release.
+    pub claims_supported: Vec<&'static str>,
+    /// PKCE methods.
+    pub code_challenge_methods_supported: Vec<&'static str>,
+    /// `prompt` values.
+    pub prompt_values_supported: Vec<&'static str>,
+    /// Page languages.
+    pub ui_locales_supported: Vec<&'static str>,
+    /// RFC 9207.
+    pub authorization_response_iss_parameter_supported: bool,
+    /// The `claims` parameter is not supported.
+    pub claims_parameter_supported: bool,
+    /// Request objects are not supported.
+    pub request_parameter_supported: bool,
+    /// `request_uri` is not supported (the default would be true).
+    pub request_uri_parameter_supported: bool,
+    /// RFC 8707 `resource` parameter (client_credentials).
     pub resource_parameter_supported: bool,
     /// Access tokens are RFC 9068 JWTs signed with these.
     pub access_token_signing_alg_values_supported: Vec<&'static str>,
@@ -30,10 +63,50 @@ impl ProviderMetadata {
         let issuer = &config.issuer;
         Self {
             issuer: issuer.as_str().to_owned(),
-            jwks_uri: issuer.endpoint("/jwks"),
+            authorization_endpoint: issuer.endpoint("/authorize"),
             token_endpoint: issuer.endpoint("/token"),
-            grant_types_supported: vec!["client_credentials"],
-            token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+            userinfo_endpoint: issuer.endpoint("/userinfo"),
+            jwks_uri: issuer.endpoint("/jwks"),
+            scopes_supported: vec!["openid", "profile", "email", "phone", "address", "offline_access"],
+            response_types_supported: vec!["code"],
+            response_modes_supported: vec!["query", "form_post"],
+            grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
+            acr_values_supported: acr::SUPPORTED.to_vec(),
+            subject_types_supported: vec!["public", "pairwise"],
+            id_token_signing_alg_values_supported: vec!["RS256"],
+            token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
+            claims_supported: vec![
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "acr",
+                "amr",
+                "azp",
+                "sid",
+                "name",
+                "given_name",
+                "family_name",
+                "middle_name",
+                "birthdate",
+                "preferred_username",
+                "updated_at",
+                "email",
+                "email_verified",
+                "phone_number",
+                "phone_number_verified",
+                "address",
+            ],
+            code_challenge_methods_supported: vec!["S256"],
+            prompt_values_supported: vec!["none", "login", "consent", "select_account"],
+            ui_locales_supported: vec!["ru", "en"],
+            authorization_response_iss_parameter_supported: true,
+            claims_parameter_supported: false,
+            request_parameter_supported: false,
+            request_uri_parameter_supported: false,
             resource_parameter_supported: true,
             access_token_signing_alg_values_supported: vec!["RS256"],
         }

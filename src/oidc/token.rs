@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::client_auth::{self, Presented};
+use super::issue::AudienceClaim;
 use super::params::Params;
 use super::{ErrorCode, OAuthError};
 use crate::app::Services;
@@ -29,6 +30,12 @@ pub struct TokenResponse {
     /// Granted scopes when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// OIDC ID token (code and refresh grants with `openid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// Rotating refresh token (with `offline_access`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 /// The raw request as the HTTP edge received it.
@@ -57,33 +64,26 @@ struct AccessTokenClaims<'a> {
     scope: Option<&'a str>,
 }
 
-/// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).
-#[derive(Serialize)]
-#[serde(untagged)]
-enum AudienceClaim<'a> {
-    One(&'a str),
-    Many(Vec<&'a str>),
-}
-
 /// Handles a token request end to end.
 pub async fn exchange(svc: &Services, request: TokenRequest<'_>) -> Result<TokenResponse, OAuthError> {
     let params = Params::from_form(request.content_type, request.body)?;
     let presented = Presented::extract(request.authorization, &params)?;
     let client = client_auth::authenticate(svc, presented, request.ip).await?;
     let grant_type = params.require("grant_type")?;
-    let grant: GrantType = match grant_type.parse() {
-        Ok(GrantType::ClientCredentials) => GrantType::ClientCredentials,
-        _ => {
-            return Err(OAuthError::new(
-                ErrorCode::UnsupportedGrantType,
-                format!("grant type `{grant_type}` is not supported"),
-            ));
-        }
+    let Ok(grant) = grant_type.parse::<GrantType>() else {
+        return Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            format!("grant type `{grant_type}` is not supported"),
+        ));
     };
     if !client.allows_grant(grant) {
         return Err(OAuthError::new(ErrorCode::UnauthorizedClient, "this client may not use this grant type"));
     }
-    client_credentials(svc, &client, &params, request.ip).await
+    match grant {
+        GrantType::ClientCredentials => client_credentials(svc, &client, &params, request.ip).await,
+        GrantType::AuthorizationCode => super::code_grant::exchange(svc, &client, &params, request.ip).await,
+        GrantType::RefreshToken => super::code_grant::refresh(svc, &client, &params, request.ip).await,
+    }
 }
 
 /// RFC 6749 §4.4: a token for the client itself.
@@ -102,7 +102,7 @@ async fn client_credentials(
     let claims = AccessTokenClaims {
         iss: svc.config.issuer.as_str(),
         sub: client.id.as_str(),
-        aud: if aud.len() == 1 { AudienceClaim::One(aud[0]) } else { AudienceClaim::Many(aud.clone()) },
+        aud: AudienceClaim::of(&audiences),
         client_id: client.id.as_str(),
         iat,
         exp: iat + ttl as i64,
@@ -124,7 +124,14 @@ async fn client_credentials(
                                 "kid": keys.active().kid() })),
         )
         .await;
-    Ok(TokenResponse { access_token, token_type: "Bearer", expires_in: ttl, scope })
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ttl,
+        scope,
+        id_token: None,
+        refresh_token: None,
+    })
 }
 
 /// RFC 6749 §3.3: the requested scopes, all of them allowed, or the client's default.

@@ -14,22 +14,32 @@ async fn discovery_names_the_issuer_exactly_and_only_working_endpoints() {
     assert_eq!(doc["issuer"], app.settings.server.issuer.as_str());
     assert_eq!(doc["token_endpoint"], app.url("/token"));
     assert_eq!(doc["jwks_uri"], app.url("/jwks"));
-    assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
-    assert_eq!(
-        doc["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post"])
-    );
+    assert_eq!(doc["userinfo_endpoint"], app.url("/userinfo"));
+    assert_eq!(doc["authorization_endpoint"], app.url("/authorize"));
+    assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(doc["request_uri_parameter_supported"], false, "the default would claim request_uri support");
     // Every advertised endpoint answers (not 404).
-    for field in ["token_endpoint", "jwks_uri"] {
+    for field in ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri"] {
         let url = doc[field].as_str().unwrap();
-        let status = app.http.post(url).send().await.unwrap().status();
         let get_status = app.http.get(url).send().await.unwrap().status();
-        assert!(status != 404 || get_status != 404, "{field} {url} is not served");
+        let post_status = app.http.post(url).send().await.unwrap().status();
+        assert!(get_status != 404 || post_status != 404, "{field} {url} is not served");
     }
     // Nothing advertised that does not exist yet.
-    for absent in ["authorization_endpoint", "userinfo_endpoint", "revocation_endpoint", "introspection_endpoint"] {
+    for absent in ["revocation_endpoint", "introspection_endpoint", "end_session_endpoint", "registration_endpoint"] {
         assert!(doc.get(absent).is_none(), "{absent} advertised before it works");
     }
+    // A real relying-party library accepts the document.
+    let parsed = openidconnect::core::CoreProviderMetadata::discover_async(
+        openidconnect::IssuerUrl::new(app.address.clone()).unwrap(),
+        &app.http,
+    )
+    .await
+    .expect("openidconnect parses the discovery document and its JWKS");
+    assert_eq!(parsed.issuer().as_str(), app.settings.server.issuer);
+    assert_eq!(parsed.jwks().keys().len(), 1);
     let rfc8414: Value =
         app.http.get(app.url("/.well-known/oauth-authorization-server")).send().await.unwrap().json().await.unwrap();
     assert_eq!(rfc8414, doc);

@@ -144,7 +144,7 @@ impl TestApp {
                 ..Default::default()
             })
             .await;
-        (created.client.client_id, created.secret.expose_secret().to_owned())
+        (created.client.client_id, created.secret.expect("secret").expose_secret().to_owned())
     }
 
     /// Newest audit events, newest first.
@@ -166,6 +166,17 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("no audit event {kind} for {client}");
+    }
+
+    /// Waits (up to 5 s) for an audit event of `kind`.
+    pub async fn wait_for_audit_kind(&self, kind: &str) -> AuditEventRow {
+        for _ in 0..100 {
+            if let Some(event) = self.audit_events().await.into_iter().find(|e| e.kind == kind) {
+                return event;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no audit event {kind}");
     }
 
     /// Stops the server.

@@ -6,8 +6,10 @@
 
 mod helpers;
 
+mod authorize;
 mod cli;
 mod discovery;
+mod flow;
 mod health;
 mod keys;
 mod migrations;

@@ -31,6 +31,10 @@ pub struct ClientRow {
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
+    /// Skips the consent page.
+    pub first_party: bool,
+    /// `public` or `pairwise`.
+    pub subject_type: String,
 }
 
 /// Loads one client.
@@ -79,6 +83,8 @@ impl ClientRow {
                 .map(|a| Audience::parse(a))
                 .collect::<Result<_, _>>()
                 .map_err(|e| corrupt("audiences", e))?,
+            subject_type: self.subject_type.parse().map_err(|e| corrupt("subject type", e))?,
+            first_party: self.first_party,
             name: self.name,
             secret_hash: self.secret_hash,
             created_at: self.created_at,
@@ -100,6 +106,8 @@ impl ClientRow {
             audiences: join(client.audiences.iter().map(Audience::as_str).collect()),
             created_at: client.created_at,
             updated_at: client.updated_at,
+            first_party: client.first_party,
+            subject_type: client.subject_type.as_str().to_owned(),
         }
     }
 }

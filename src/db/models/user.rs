@@ -20,6 +20,24 @@ pub struct UserRow {
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Patronymic.
+    pub middle_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birthdate: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Whether the e-mail address was verified.
+    pub email_verified: bool,
+    /// Phone number, E.164.
+    pub phone_number: Option<String>,
+    /// Whether the phone number was verified.
+    pub phone_number_verified: bool,
+    /// OIDC address claim as JSON.
+    pub address: Option<String>,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -32,6 +50,11 @@ impl std::fmt::Debug for UserRow {
 pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), DbError> {
     diesel::insert_into(users::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// Loads a user by id.
+pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
 }
 
 /// Loads a user by sign-in name.

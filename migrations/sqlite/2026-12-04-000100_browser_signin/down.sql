@@ -1,0 +1,13 @@
+DROP TABLE refresh_tokens;
+DROP TABLE consents;
+ALTER TABLE users DROP COLUMN address;
+ALTER TABLE users DROP COLUMN phone_number_verified;
+ALTER TABLE users DROP COLUMN phone_number;
+ALTER TABLE users DROP COLUMN email_verified;
+ALTER TABLE users DROP COLUMN email;
+ALTER TABLE users DROP COLUMN birthdate;
+ALTER TABLE users DROP COLUMN middle_name;
+ALTER TABLE users DROP COLUMN family_name;
+ALTER TABLE users DROP COLUMN given_name;
+ALTER TABLE clients DROP COLUMN subject_type;
+ALTER TABLE clients DROP COLUMN first_party;

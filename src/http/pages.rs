@@ -1,0 +1,152 @@
+//! Server-rendered pages (askama templates compiled into the binary) and the responses
+//! that carry them: no caching, a strict Content-Security-Policy, and the browser
+//! cookie when one was just created.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use askama::Template;
+
+use super::browser::Browser;
+use super::i18n::{Locale, Texts};
+
+/// Pages load nothing but our stylesheet; no framing, no plugins, no base rewriting.
+pub const PAGE_CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+/// The locale for a request: `?lang=` (the page's language link), the authorization
+/// request's `ui_locales`, then `Accept-Language`.
+pub fn locale(req: &HttpRequest, ui_locales: Option<&str>) -> Locale {
+    let query_lang = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned());
+    let preferred = query_lang.as_deref().or(ui_locales);
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Locale::negotiate(preferred, accept)
+}
+
+/// The sign-in form.
+#[derive(Template)]
+#[template(path = "login.html", config = "src/http/templates/askama.toml")]
+pub struct LoginPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// The application's name.
+    pub client_name: &'a str,
+    /// Pending request id.
+    pub rid: &'a str,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// Pre-filled user name.
+    pub username: &'a str,
+    /// Error to show.
+    pub error: Option<&'a str>,
+    /// The other language's tag.
+    pub other_lang: &'a str,
+}
+
+/// The consent form.
+#[derive(Template)]
+#[template(path = "consent.html", config = "src/http/templates/askama.toml")]
+pub struct ConsentPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// The application's name.
+    pub client_name: &'a str,
+    /// Scopes in plain words.
+    pub scopes: Vec<String>,
+    /// Pending request id.
+    pub rid: &'a str,
+    /// CSRF token.
+    pub csrf: &'a str,
+}
+
+/// An error the browser must see (never redirected).
+#[derive(Template)]
+#[template(path = "error.html", config = "src/http/templates/askama.toml")]
+pub struct ErrorPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// What went wrong.
+    pub message: &'a str,
+}
+
+/// OAuth 2.0 Form Post Response Mode.
+#[derive(Template)]
+#[template(path = "form_post.html", config = "src/http/templates/askama.toml")]
+pub struct FormPostPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// The redirect URI.
+    pub action: &'a str,
+    /// Response parameters.
+    pub fields: Vec<(&'a str, String)>,
+    /// Script nonce for the CSP.
+    pub nonce: &'a str,
+}
+
+/// The account page.
+#[derive(Template)]
+#[template(path = "account.html", config = "src/http/templates/askama.toml")]
+pub struct AccountPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Signed-in user name.
+    pub username: Option<String>,
+    /// (client id, client name, scope) of each consent.
+    pub apps: Vec<(String, String, String)>,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// Message when signed out.
+    pub message: &'a str,
+}
+
+/// Renders a page with `status`, setting the browser cookie when it is new.
+pub fn render(status: StatusCode, page: &impl Template, browser: Option<&Browser>) -> HttpResponse {
+    render_with_csp(status, page, browser, PAGE_CSP)
+}
+
+/// Renders with a specific CSP.
+pub fn render_with_csp(status: StatusCode, page: &impl Template, browser: Option<&Browser>, csp: &str) -> HttpResponse {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            return HttpResponse::InternalServerError().body("internal error");
+        }
+    };
+    let mut response = HttpResponseBuilder::new(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp.to_owned()));
+    if let Some(cookie) = browser.and_then(|b| b.new_cookie.clone()) {
+        response.cookie(cookie);
+    }
+    response.body(body)
+}
+
+/// An error page in the request's language.
+pub fn error_page(req: &HttpRequest, status: StatusCode, message: impl Fn(&Texts) -> String) -> HttpResponse {
+    let locale = locale(req, None);
+    let text = message(locale.texts());
+    render(status, &ErrorPage { lang: locale.tag(), t: locale.texts(), message: &text }, None)
+}
+
+/// The stylesheet, compiled in.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(include_str!("static/vhod.css"))
+}

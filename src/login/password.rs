@@ -1,0 +1,84 @@
+//! The password method: Argon2id verification on the blocking pool (bounded by a
+//! semaphore of one permit per core), with failures counted per account and per
+//! address. The same message and the same work answer unknown accounts, wrong
+//! passwords and locked accounts, so the page never reveals whether an account exists.
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use aws_lc_rs::digest;
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::LoginError;
+use crate::app::Services;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::credentials::{hash_password, verify_password};
+use crate::db::models::user::{self as user_db, UserRow};
+use crate::jose::b64url;
+use crate::state::EphemeralStore;
+
+/// Verifies against this hash when the account does not exist, so timing is the same.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password(&SecretString::from(crate::jose::random_token(16))).expect("hashing a random password works")
+    })
+}
+
+fn account_key(username: &str) -> String {
+    let normalized = username.trim().to_lowercase();
+    format!("pwfail:a:{}", b64url(digest::digest(&digest::SHA256, normalized.as_bytes()).as_ref()))
+}
+
+fn address_key(ip: Option<IpAddr>) -> String {
+    format!("pwfail:ip:{}", ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()))
+}
+
+async fn count(svc: &Services, key: &str) -> Result<u64, LoginError> {
+    let raw = svc.state.get(key).await?;
+    Ok(raw.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Checks a user name and password; returns the account.
+pub async fn authenticate(
+    svc: &Services,
+    username: &str,
+    password: SecretString,
+    ip: Option<IpAddr>,
+) -> Result<UserRow, LoginError> {
+    let config = &svc.config;
+    let (account, address) = (account_key(username), address_key(ip));
+    if count(svc, &account).await? >= config.login_max_failures
+        || count(svc, &address).await? >= config.login_ip_max_failures
+    {
+        svc.audit.record(AuditEvent::failure(AuditKind::LoginLocked).ip(ip).detail(json!({ "method": "pwd" }))).await;
+        return Err(LoginError::Locked);
+    }
+    let name = username.trim().to_owned();
+    let user = svc.db.run(move |conn| user_db::find_by_username(conn, &name)).await?;
+    let phc = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let permit = svc.hashing.clone().acquire_owned().await.map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    let matches = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_password(&password, &phc)
+    })
+    .await
+    .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    match user {
+        Some(user) if matches && user.password_hash.is_some() => {
+            svc.state.delete(&account).await?;
+            Ok(user)
+        }
+        user => {
+            svc.state.incr(&account, config.login_lockout).await?;
+            svc.state.incr(&address, config.login_lockout).await?;
+            let mut event = AuditEvent::failure(AuditKind::LoginFailed).ip(ip).detail(json!({ "method": "pwd" }));
+            if let Some(user) = user {
+                event = event.subject(user.id);
+            }
+            svc.audit.record(event).await;
+            Err(LoginError::Invalid)
+        }
+    }
+}

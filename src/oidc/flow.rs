@@ -1,0 +1,292 @@
+//! The authorization code flow between `/authorize` and the redirect back: pending
+//! requests, the sign-in / consent / issue decision, consent records and codes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::authorize::{AuthorizationRequest, ErrorRedirect, ResponseMode};
+use super::{ErrorCode, OAuthError, acr, subject};
+use crate::app::Services;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::db::models::consent::{self as consent_db, ConsentRow};
+use crate::db::now;
+use crate::domain::{Client, Scopes};
+use crate::jose::{b64url, random_token};
+use crate::login::Session;
+use crate::state::EphemeralStore;
+
+/// How long a citizen may take to sign in and consent.
+const PENDING_TTL: Duration = Duration::from_secs(30 * 60);
+/// Authorization codes live 60 seconds and are single-use.
+pub const CODE_TTL: Duration = Duration::from_secs(60);
+
+/// What the browser sees next.
+#[derive(Debug)]
+pub enum Step {
+    /// Show the sign-in page for pending request `rid`.
+    Login {
+        /// Pending request id.
+        rid: String,
+        /// The request.
+        request: Box<AuthorizationRequest>,
+    },
+    /// Show the consent page.
+    Consent {
+        /// Pending request id.
+        rid: String,
+        /// The request.
+        request: Box<AuthorizationRequest>,
+        /// The client asking.
+        client: Arc<Client>,
+    },
+    /// Send the browser back to the client.
+    Respond(Response),
+}
+
+/// An authorization response for the client.
+#[derive(Debug)]
+pub enum Response {
+    /// Success: a code.
+    Code {
+        /// Where to.
+        redirect_uri: String,
+        /// How.
+        response_mode: ResponseMode,
+        /// The code.
+        code: String,
+        /// The client's state.
+        state: Option<String>,
+    },
+    /// Failure.
+    Error(ErrorRedirect),
+}
+
+/// What a code stands for; kept in the state store under its digest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthCode {
+    /// Client it was issued to.
+    pub client_id: String,
+    /// Redirect URI of the request.
+    pub redirect_uri: String,
+    /// The account.
+    pub user_id: String,
+    /// Granted scopes.
+    pub scope: String,
+    /// ID-token nonce.
+    pub nonce: Option<String>,
+    /// PKCE challenge.
+    pub code_challenge: Option<String>,
+    /// Authentication time.
+    pub auth_time: i64,
+    /// Methods.
+    pub amr: Vec<String>,
+    /// Context class.
+    pub acr: String,
+    /// Session id.
+    pub sid: String,
+}
+
+/// Digest under which a code (or other bearer value) is stored.
+pub fn digest_key(prefix: &str, value: &str) -> String {
+    format!("{prefix}:{}", b64url(digest::digest(&digest::SHA256, value.as_bytes()).as_ref()))
+}
+
+/// Keeps a checked request while the citizen signs in; returns its id.
+pub async fn save_pending(svc: &Services, request: &AuthorizationRequest) -> Result<String, OAuthError> {
+    let rid = random_token(16);
+    let value = serde_json::to_vec(request).expect("a request always serializes");
+    svc.state.put(&format!("authreq:{rid}"), &value, PENDING_TTL).await?;
+    Ok(rid)
+}
+
+/// A pending request by id.
+pub async fn load_pending(svc: &Services, rid: &str) -> Result<Option<AuthorizationRequest>, OAuthError> {
+    if rid.len() > 64 {
+        return Ok(None);
+    }
+    let raw = svc.state.get(&format!("authreq:{rid}")).await?;
+    Ok(raw.and_then(|r| serde_json::from_slice(&r).ok()))
+}
+
+/// Whether `session` was created by signing in during this very request.
+fn signed_in_here(request: &AuthorizationRequest, session: &Session) -> bool {
+    request.signed_in_sid.as_deref() == Some(session.sid.as_str())
+}
+
+/// Records that the citizen signed in for pending request `rid`.
+pub async fn mark_signed_in(
+    svc: &Services,
+    rid: &str,
+    request: &mut AuthorizationRequest,
+    session: &Session,
+) -> Result<(), OAuthError> {
+    request.signed_in_sid = Some(session.sid.clone());
+    let value = serde_json::to_vec(request).expect("a request always serializes");
+    svc.state.put(&format!("authreq:{rid}"), &value, PENDING_TTL).await?;
+    Ok(())
+}
+
+async fn drop_pending(svc: &Services, rid: &str) -> Result<(), OAuthError> {
+    svc.state.delete(&format!("authreq:{rid}")).await?;
+    Ok(())
+}
+
+fn error(request: &AuthorizationRequest, code: ErrorCode, description: &'static str) -> Step {
+    Step::Respond(Response::Error(ErrorRedirect::for_request(request, OAuthError::new(code, description))))
+}
+
+/// Decides what happens next for a checked request and the browser's session.
+pub async fn advance(
+    svc: &Services,
+    rid: Option<String>,
+    request: AuthorizationRequest,
+    client: Arc<Client>,
+    session: Option<&Session>,
+) -> Result<Step, OAuthError> {
+    let at = now();
+    let usable = session.filter(|s| {
+        let fresh_enough = !request.force_login || signed_in_here(&request, s);
+        let young_enough = request.max_age.is_none_or(|max| at - s.auth_time <= max);
+        let same_person =
+            request.hinted_subject.as_ref().is_none_or(|sub| *sub == subject::for_client(svc, &client, &s.user_id));
+        fresh_enough && young_enough && same_person
+    });
+    let Some(session) = usable else {
+        if request.no_prompt {
+            return Ok(error(&request, ErrorCode::LoginRequired, "the citizen must sign in"));
+        }
+        let rid = match rid {
+            Some(rid) => rid,
+            None => save_pending(svc, &request).await?,
+        };
+        return Ok(Step::Login { rid, request: Box::new(request) });
+    };
+    if !acr::satisfies(&session.acr, &request.acr_values) {
+        let just_signed_in = signed_in_here(&request, session);
+        if request.no_prompt || just_signed_in {
+            return Ok(error(
+                &request,
+                ErrorCode::UnmetAuthenticationRequirements,
+                "the requested authentication level cannot be reached with the available methods",
+            ));
+        }
+        let rid = match rid {
+            Some(rid) => rid,
+            None => save_pending(svc, &request).await?,
+        };
+        return Ok(Step::Login { rid, request: Box::new(request) });
+    }
+    if needs_consent(svc, &request, &client, session).await? {
+        if request.no_prompt {
+            return Ok(error(&request, ErrorCode::ConsentRequired, "the citizen must consent"));
+        }
+        let rid = match rid {
+            Some(rid) => rid,
+            None => save_pending(svc, &request).await?,
+        };
+        return Ok(Step::Consent { rid, request: Box::new(request), client });
+    }
+    if let Some(rid) = rid {
+        drop_pending(svc, &rid).await?;
+    }
+    Ok(Step::Respond(issue_code(svc, &request, session).await?))
+}
+
+async fn needs_consent(
+    svc: &Services,
+    request: &AuthorizationRequest,
+    client: &Client,
+    session: &Session,
+) -> Result<bool, OAuthError> {
+    if client.first_party {
+        return Ok(false);
+    }
+    if request.force_consent {
+        return Ok(true);
+    }
+    let (user, id) = (session.user_id.clone(), client.id.to_string());
+    let stored = svc.db.run(move |conn| consent_db::find(conn, &user, &id)).await?;
+    let Some(stored) = stored else { return Ok(true) };
+    let allowed = Scopes::parse(&stored.scopes).unwrap_or_default();
+    Ok(request.scopes().not_in(&allowed).next().is_some())
+}
+
+/// Applies the citizen's consent decision for pending request `rid`.
+pub async fn decide_consent(
+    svc: &Services,
+    rid: &str,
+    request: &AuthorizationRequest,
+    client: &Client,
+    session: &Session,
+    allow: bool,
+) -> Result<Response, OAuthError> {
+    drop_pending(svc, rid).await?;
+    svc.audit
+        .record(
+            AuditEvent::success(AuditKind::ConsentDecided)
+                .client(client.id.as_str())
+                .subject(session.user_id.clone())
+                .detail(json!({ "allow": allow, "scope": request.scope })),
+        )
+        .await;
+    if !allow {
+        return Ok(Response::Error(ErrorRedirect::for_request(
+            request,
+            OAuthError::new(ErrorCode::AccessDenied, "the citizen denied the request"),
+        )));
+    }
+    let row = ConsentRow {
+        user_id: session.user_id.clone(),
+        client_id: client.id.to_string(),
+        scopes: request.scope.clone(),
+        granted_at: now(),
+    };
+    svc.db.run(move |conn| consent_db::upsert(conn, &row)).await?;
+    issue_code(svc, request, session).await
+}
+
+async fn issue_code(svc: &Services, request: &AuthorizationRequest, session: &Session) -> Result<Response, OAuthError> {
+    let code = random_token(32);
+    let record = AuthCode {
+        client_id: request.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        user_id: session.user_id.clone(),
+        scope: request.scope.clone(),
+        nonce: request.nonce.clone(),
+        code_challenge: request.code_challenge.clone(),
+        auth_time: session.auth_time,
+        amr: session.amr.clone(),
+        acr: session.acr.clone(),
+        sid: session.sid.clone(),
+    };
+    let value = serde_json::to_vec(&record).expect("a code always serializes");
+    svc.state.put(&digest_key("code", &code), &value, CODE_TTL).await?;
+    Ok(Response::Code {
+        redirect_uri: request.redirect_uri.clone(),
+        response_mode: request.response_mode,
+        code,
+        state: request.state.clone(),
+    })
+}
+
+/// Consents a citizen has given, for the account page.
+pub async fn consents(svc: &Services, user_id: &str) -> Result<Vec<ConsentRow>, OAuthError> {
+    let user = user_id.to_owned();
+    Ok(svc.db.run(move |conn| consent_db::list_for_user(conn, &user)).await?)
+}
+
+/// Revokes a consent; the client must ask again next time.
+pub async fn revoke_consent(svc: &Services, user_id: &str, client_id: &str) -> Result<bool, OAuthError> {
+    let (user, client) = (user_id.to_owned(), client_id.to_owned());
+    let removed = svc.db.run(move |conn| consent_db::delete(conn, &user, &client)).await?;
+    if removed {
+        svc.audit
+            .record(AuditEvent::success(AuditKind::ConsentRevoked).client(client_id).subject(user_id.to_owned()))
+            .await;
+    }
+    Ok(removed)
+}

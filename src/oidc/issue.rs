@@ -1,0 +1,223 @@
+//! Minting tokens for a signed-in citizen: the RFC 9068 access token, the OIDC ID token
+//! and, for `offline_access`, a rotating refresh token.
+
+use std::net::IpAddr;
+
+use aws_lc_rs::digest;
+use serde::Serialize;
+use serde_json::json;
+
+use super::token::TokenResponse;
+use super::{OAuthError, subject};
+use crate::app::Services;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::db::models::refresh_token::{self as refresh_db, RefreshTokenRow};
+use crate::db::now;
+use crate::domain::{Audience, Client, GrantType, Scopes, SubjectType};
+use crate::jose::{b64url, random_token};
+use crate::keys::KeyError;
+
+/// What a user grant carries into its tokens.
+pub struct UserGrant<'a> {
+    /// The account.
+    pub user_id: &'a str,
+    /// Granted scopes.
+    pub scopes: &'a Scopes,
+    /// Session id.
+    pub sid: &'a str,
+    /// Authentication time.
+    pub auth_time: i64,
+    /// Methods.
+    pub amr: &'a [String],
+    /// Context class.
+    pub acr: &'a str,
+    /// Nonce (code flow only).
+    pub nonce: Option<&'a str>,
+    /// Existing refresh family when rotating.
+    pub family_id: Option<&'a str>,
+    /// Which grant is being served (for the audit log).
+    pub grant: GrantType,
+}
+
+/// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum AudienceClaim<'a> {
+    /// One audience.
+    One(&'a str),
+    /// Several.
+    Many(Vec<&'a str>),
+}
+
+impl<'a> AudienceClaim<'a> {
+    /// From a list.
+    pub fn of(list: &'a [Audience]) -> Self {
+        match list {
+            [one] => Self::One(one.as_str()),
+            many => Self::Many(many.iter().map(Audience::as_str).collect()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct UserAccessClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: AudienceClaim<'a>,
+    client_id: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: &'a str,
+    scope: String,
+    auth_time: i64,
+    acr: &'a str,
+    amr: &'a [String],
+    sid: &'a str,
+    /// Sealed account reference, for pairwise clients whose `sub` cannot be reversed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uref: Option<String>,
+}
+
+#[derive(Serialize)]
+struct IdTokenClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    acr: &'a str,
+    amr: &'a [String],
+    azp: &'a str,
+    at_hash: String,
+    sid: &'a str,
+}
+
+/// What a code exchange issued, remembered so a replayed code can revoke it.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct Issued {
+    /// Access-token id.
+    pub jti: String,
+    /// Access-token expiry.
+    pub exp: i64,
+    /// Refresh family, when one was started.
+    pub family_id: Option<String>,
+}
+
+/// OIDC Core §3.1.3.6: left half of SHA-256 of the access token.
+fn at_hash(access_token: &str) -> String {
+    let d = digest::digest(&digest::SHA256, access_token.as_bytes());
+    b64url(&d.as_ref()[..16])
+}
+
+fn sign_error(e: crate::jose::JoseError) -> OAuthError {
+    OAuthError::from(KeyError::Generate(e.to_string()))
+}
+
+/// Issues the tokens of a user grant.
+pub async fn user_tokens(
+    svc: &Services,
+    client: &Client,
+    grant: UserGrant<'_>,
+    ip: Option<IpAddr>,
+) -> Result<(TokenResponse, Issued), OAuthError> {
+    let config = &svc.config;
+    let iat = now();
+    let sub = subject::for_client(svc, client, grant.user_id);
+    let jti = random_token(16);
+    let own_audience = [Audience::parse(client.id.as_str()).expect("client ids are valid audiences")];
+    let audiences = if client.audiences.is_empty() { &own_audience[..] } else { &client.audiences[..] };
+    let access_ttl = config.access_token_ttl.as_secs() as i64;
+    let scope = grant.scopes.to_string();
+    let keys = svc.keys.current();
+    let access_token = keys
+        .active()
+        .sign(
+            "at+jwt",
+            &UserAccessClaims {
+                iss: config.issuer.as_str(),
+                sub: &sub,
+                aud: AudienceClaim::of(audiences),
+                client_id: client.id.as_str(),
+                iat,
+                exp: iat + access_ttl,
+                jti: &jti,
+                scope: scope.clone(),
+                auth_time: grant.auth_time,
+                acr: grant.acr,
+                amr: grant.amr,
+                sid: grant.sid,
+                uref: (client.subject_type == SubjectType::Pairwise).then(|| svc.secrets.seal_reference(grant.user_id)),
+            },
+        )
+        .map_err(sign_error)?;
+    let id_token = if grant.scopes.contains("openid") {
+        let claims = IdTokenClaims {
+            iss: config.issuer.as_str(),
+            sub: &sub,
+            aud: client.id.as_str(),
+            exp: iat + config.id_token_ttl.as_secs() as i64,
+            iat,
+            auth_time: grant.auth_time,
+            nonce: grant.nonce,
+            acr: grant.acr,
+            amr: grant.amr,
+            azp: client.id.as_str(),
+            at_hash: at_hash(&access_token),
+            sid: grant.sid,
+        };
+        Some(keys.active().sign("JWT", &claims).map_err(sign_error)?)
+    } else {
+        None
+    };
+    let wants_refresh = grant.scopes.contains("offline_access") && client.allows_grant(GrantType::RefreshToken);
+    let (refresh_token, family_id) = if wants_refresh {
+        let token = random_token(32);
+        let family = grant.family_id.map_or_else(|| random_token(16), str::to_owned);
+        let row = RefreshTokenRow {
+            token_hash: refresh_digest(&token),
+            family_id: family.clone(),
+            client_id: client.id.to_string(),
+            user_id: grant.user_id.to_owned(),
+            scopes: scope.clone(),
+            sid: grant.sid.to_owned(),
+            auth_time: grant.auth_time,
+            amr: grant.amr.join(" "),
+            acr: grant.acr.to_owned(),
+            created_at: iat,
+            expires_at: iat + config.refresh_token_ttl.as_secs() as i64,
+            used_at: None,
+            revoked_at: None,
+        };
+        svc.db.run(move |conn| refresh_db::insert(conn, &row)).await?;
+        (Some(token), Some(family))
+    } else {
+        (None, None)
+    };
+    svc.audit
+        .record(
+            AuditEvent::success(AuditKind::TokenIssued)
+                .client(client.id.as_str())
+                .subject(grant.user_id.to_owned())
+                .ip(ip)
+                .detail(json!({ "grant_type": grant.grant.as_str(), "jti": jti, "scope": scope,
+                                "id_token": id_token.is_some(), "refresh": family_id, "kid": keys.active().kid() })),
+        )
+        .await;
+    let response = TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: access_ttl as u64,
+        scope: Some(scope),
+        id_token,
+        refresh_token,
+    };
+    Ok((response, Issued { jti, exp: iat + access_ttl, family_id }))
+}
+
+/// How a refresh token is stored.
+pub fn refresh_digest(token: &str) -> String {
+    b64url(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
+}

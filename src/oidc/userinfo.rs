@@ -1,0 +1,152 @@
+//! The UserInfo endpoint (OIDC Core §5.3): a bearer access token (RFC 6750) in, the
+//! claims of its granted scopes out.
+
+use serde_json::{Map, Value, json};
+
+use super::code_grant::is_revoked;
+use super::{OAuthError, subject};
+use crate::app::Services;
+use crate::db::models::user::{self as user_db, UserRow};
+use crate::db::now;
+use crate::domain::ClientId;
+
+/// RFC 6750 §3.1 errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BearerError {
+    /// No token was sent (answer with a bare challenge).
+    Missing,
+    /// The request is malformed (two tokens, a token in the query…).
+    InvalidRequest(&'static str),
+    /// The token is bad, expired or revoked.
+    InvalidToken(&'static str),
+    /// The token lacks the `openid` scope.
+    InsufficientScope,
+    /// A backing store failed.
+    Unavailable(OAuthError),
+}
+
+impl From<OAuthError> for BearerError {
+    fn from(e: OAuthError) -> Self {
+        Self::Unavailable(e)
+    }
+}
+
+/// Extracts the token from `Authorization: Bearer` or an `access_token` form field —
+/// exactly one of them.
+pub fn bearer_token<'a>(header: Option<&'a str>, form_token: Option<&'a str>) -> Result<&'a str, BearerError> {
+    let from_header = match header {
+        None => None,
+        Some(value) => {
+            let (scheme, token) = value.trim().split_once(' ').ok_or(BearerError::InvalidToken("malformed header"))?;
+            if !scheme.eq_ignore_ascii_case("bearer") {
+                return Err(BearerError::InvalidRequest("use the Bearer scheme"));
+            }
+            Some(token.trim())
+        }
+    };
+    match (from_header, form_token) {
+        (Some(_), Some(_)) => Err(BearerError::InvalidRequest("send the token only once")),
+        (Some(token), None) | (None, Some(token)) if !token.is_empty() => Ok(token),
+        _ => Err(BearerError::Missing),
+    }
+}
+
+/// Validates an access token and returns the claims its scopes allow.
+pub async fn userinfo(svc: &Services, token: &str) -> Result<Value, BearerError> {
+    let verified = svc.keys.current().verify(token).map_err(|_| BearerError::InvalidToken("invalid token"))?;
+    if verified.typ.as_deref() != Some("at+jwt") {
+        return Err(BearerError::InvalidToken("not an access token"));
+    }
+    let claims = verified.claims;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    if text("iss") != Some(svc.config.issuer.as_str()) {
+        return Err(BearerError::InvalidToken("invalid token"));
+    }
+    if claims.get("exp").and_then(Value::as_i64).is_none_or(|exp| exp <= now()) {
+        return Err(BearerError::InvalidToken("the token has expired"));
+    }
+    let jti = text("jti").ok_or(BearerError::InvalidToken("invalid token"))?;
+    if is_revoked(svc, jti).await? {
+        return Err(BearerError::InvalidToken("the token was revoked"));
+    }
+    let scopes: Vec<&str> = text("scope").map(|s| s.split(' ').collect()).unwrap_or_default();
+    if !scopes.contains(&"openid") || text("sid").is_none() {
+        return Err(BearerError::InsufficientScope);
+    }
+    let sub = text("sub").ok_or(BearerError::InvalidToken("invalid token"))?;
+    let client_id =
+        text("client_id").and_then(|c| ClientId::parse(c).ok()).ok_or(BearerError::InvalidToken("invalid token"))?;
+    let client = svc
+        .clients
+        .get(&client_id)
+        .await
+        .map_err(OAuthError::from)?
+        .ok_or(BearerError::InvalidToken("invalid token"))?;
+    let user_id = match text("uref") {
+        Some(sealed) => svc.secrets.open_reference(sealed).ok_or(BearerError::InvalidToken("invalid token"))?,
+        None => sub.to_owned(),
+    };
+    if subject::for_client(svc, &client, &user_id) != sub {
+        return Err(BearerError::InvalidToken("invalid token"));
+    }
+    let lookup = user_id.clone();
+    let user = svc
+        .db
+        .run(move |conn| user_db::find_by_id(conn, &lookup))
+        .await
+        .map_err(OAuthError::from)?
+        .ok_or(BearerError::InvalidToken("the account no longer exists"))?;
+    Ok(Value::Object(scoped_claims(sub, &user, &scopes)))
+}
+
+/// OIDC Core §5.4: the standard claims each scope releases; absent values are omitted.
+fn scoped_claims(sub: &str, user: &UserRow, scopes: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(sub));
+    let mut put = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            out.insert(name.into(), v);
+        }
+    };
+    if scopes.contains(&"profile") {
+        let full_name = [&user.given_name, &user.middle_name, &user.family_name]
+            .iter()
+            .filter_map(|p| p.as_deref())
+            .collect::<Vec<_>>()
+            .join(" ");
+        put("name", (!full_name.is_empty()).then(|| json!(full_name)));
+        put("given_name", user.given_name.as_ref().map(|v| json!(v)));
+        put("family_name", user.family_name.as_ref().map(|v| json!(v)));
+        put("middle_name", user.middle_name.as_ref().map(|v| json!(v)));
+        put("birthdate", user.birthdate.as_ref().map(|v| json!(v)));
+        put("preferred_username", Some(json!(user.username)));
+        put("updated_at", Some(json!(user.updated_at)));
+    }
+    if scopes.contains(&"email") && user.email.is_some() {
+        put("email", user.email.as_ref().map(|v| json!(v)));
+        put("email_verified", Some(json!(user.email_verified)));
+    }
+    if scopes.contains(&"phone") && user.phone_number.is_some() {
+        put("phone_number", user.phone_number.as_ref().map(|v| json!(v)));
+        put("phone_number_verified", Some(json!(user.phone_number_verified)));
+    }
+    if scopes.contains(&"address") {
+        put("address", user.address.as_ref().and_then(|a| serde_json::from_str(a).ok()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_comes_from_exactly_one_place() {
+        assert_eq!(bearer_token(Some("Bearer abc"), None), Ok("abc"));
+        assert_eq!(bearer_token(Some("bearer abc"), None), Ok("abc"));
+        assert_eq!(bearer_token(None, Some("abc")), Ok("abc"));
+        assert_eq!(bearer_token(None, None), Err(BearerError::Missing));
+        assert!(matches!(bearer_token(Some("Bearer a"), Some("a")), Err(BearerError::InvalidRequest(_))));
+        assert!(matches!(bearer_token(Some("Basic a"), None), Err(BearerError::InvalidRequest(_))));
+    }
+}
