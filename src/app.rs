@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
 use crate::audit::Audit;
 use crate::clients::ClientRegistry;
 use crate::config::Config;
+use crate::credentials::PasswordVerifierPool;
 use crate::db::DbPool;
 use crate::jose::ServerSecrets;
 use crate::keys::KeyService;
@@ -31,6 +30,6 @@ pub struct Services {
     pub discovery: Arc<[u8]>,
     /// Keys derived from the KEK (CSRF, pairwise subjects, token references).
     pub secrets: Arc<ServerSecrets>,
-    /// Bounds concurrent password hashing to one per core.
-    pub hashing: Arc<Semaphore>,
+    /// Password verification threads (one per core).
+    pub passwords: Arc<PasswordVerifierPool>,
 }

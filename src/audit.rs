@@ -56,6 +56,12 @@ pub enum AuditKind {
     RefreshReused,
     /// A browser session ended.
     LoggedOut,
+    /// A token was revoked at the revocation endpoint.
+    TokenRevoked,
+    /// A client asked about a token that is not its own.
+    IntrospectionDenied,
+    /// A client tried to revoke a token that is not its own.
+    RevocationDenied,
 }
 
 impl AuditKind {
@@ -77,6 +83,9 @@ impl AuditKind {
             Self::CodeReused => "code.reused",
             Self::RefreshReused => "refresh.reused",
             Self::LoggedOut => "session.ended",
+            Self::TokenRevoked => "token.revoked",
+            Self::IntrospectionDenied => "introspection.denied",
+            Self::RevocationDenied => "revocation.denied",
         }
     }
 }

@@ -56,6 +56,71 @@ pub fn verify_password(password: &SecretString, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks a password reusing `memory` for Argon2's blocks, so a hashing thread does
+/// not allocate (and page in) 19 MiB per verification.
+pub fn verify_password_with_memory(password: &SecretString, phc: &str, memory: &mut Vec<argon2::Block>) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else { return false };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else { return false };
+    let Ok(params) = Params::try_from(&hash) else { return false };
+    let version = hash.version.and_then(|v| Version::try_from(v).ok()).unwrap_or(Version::V0x13);
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    memory.resize(params.block_count(), argon2::Block::default());
+    let mut out = vec![0u8; expected.len()];
+    let hasher = Argon2::new(algorithm, version, params);
+    if hasher
+        .hash_password_into_with_memory(password.expose_secret().as_bytes(), salt, &mut out, &mut memory[..])
+        .is_err()
+    {
+        return false;
+    }
+    out.ct_eq(expected.as_bytes()).into()
+}
+
+type Job = Box<dyn FnOnce(&mut Vec<argon2::Block>) + Send>;
+
+/// A fixed set of threads that verify passwords, each reusing one Argon2 buffer. It
+/// keeps hashing off the async workers and bounds its memory to threads × 19 MiB.
+pub struct PasswordVerifierPool {
+    jobs: tokio::sync::mpsc::Sender<Job>,
+}
+
+impl PasswordVerifierPool {
+    /// Starts `threads` verifier threads (at least one).
+    pub fn start(threads: usize) -> Self {
+        let (jobs, queue) = tokio::sync::mpsc::channel::<Job>(1024);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("vhod-argon2-{n}"))
+                .spawn(move || {
+                    let mut memory = Vec::new();
+                    loop {
+                        let job = queue.lock().unwrap_or_else(|p| p.into_inner()).blocking_recv();
+                        match job {
+                            Some(job) => job(&mut memory),
+                            None => break,
+                        }
+                    }
+                })
+                .expect("cannot start a password-hashing thread");
+        }
+        Self { jobs }
+    }
+
+    /// Verifies `password` against `phc` on a pool thread.
+    pub async fn verify(&self, password: SecretString, phc: String) -> Result<bool, CredentialError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            let _ = tx.send(verify_password_with_memory(&password, &phc, memory));
+        });
+        self.jobs.send(job).await.map_err(|_| CredentialError::Hash("the hashing pool has stopped".into()))?;
+        rx.await.map_err(|_| CredentialError::Hash("a hashing thread failed".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +145,10 @@ mod tests {
         assert!(verify_password(&pw, &phc));
         assert!(!verify_password(&SecretString::from("wrong"), &phc));
         assert!(!verify_password(&pw, "not a phc string"));
+        let mut memory = Vec::new();
+        assert!(verify_password_with_memory(&pw, &phc, &mut memory));
+        assert!(!verify_password_with_memory(&SecretString::from("wrong"), &phc, &mut memory));
+        assert!(!verify_password_with_memory(&pw, "$argon2id$v=19$m=8,t=1,p=1$bad", &mut memory));
+        assert_eq!(memory.len(), 19_456, "the buffer is kept for the next verification");
     }
 }

@@ -44,6 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::login_submit))
         .route("/consent", web::post().to(login::consent_submit))
         .route("/token", web::post().to(token::token))
+        .route("/introspect", web::post().to(token::introspect))
+        .route("/revoke", web::post().to(token::revoke))
         .route("/userinfo", web::get().to(userinfo::userinfo_get))
         .route("/userinfo", web::post().to(userinfo::userinfo_post))
         .route("/account", web::get().to(account::account))

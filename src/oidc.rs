@@ -7,6 +7,7 @@ pub mod authorize;
 pub mod client_auth;
 pub mod code_grant;
 pub mod flow;
+pub mod introspect;
 pub mod issue;
 pub mod metadata;
 pub mod params;
@@ -52,6 +53,8 @@ pub enum ErrorCode {
     RequestNotSupported,
     /// `request_uri` is not supported.
     RequestUriNotSupported,
+    /// RFC 7009 §2.2.1: the token type cannot be revoked.
+    UnsupportedTokenType,
     /// Locked out after repeated failures (sent with 429).
     TooManyAttempts,
     /// A backing service is down (sent with 503).
@@ -78,6 +81,7 @@ impl ErrorCode {
             Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::UnsupportedTokenType => "unsupported_token_type",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::ServerError => "server_error",
         }

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use crate::app::Services;
 use crate::audit::Audit;
 use crate::clients::ClientRegistry;
 use crate::config::{Config, ConfigError};
+use crate::credentials::PasswordVerifierPool;
 use crate::db::{DbPool, migrations};
 use crate::http;
 use crate::jose::ServerSecrets;
@@ -82,7 +82,8 @@ impl Application {
             config.workers
         };
         let clients = Arc::new(ClientRegistry::new(db.clone(), config.client_cache_ttl));
-        let hashing = Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let passwords = Arc::new(PasswordVerifierPool::start(cores));
         let services = Services {
             config: Arc::new(config),
             db,
@@ -92,7 +93,7 @@ impl Application {
             audit,
             discovery,
             secrets: Arc::new(secrets),
-            hashing,
+            passwords,
         };
         let port = listener.local_addr().map_err(|e| ConfigError::new("server.bind", e.to_string()))?.port();
         let data = web::Data::new(services.clone());

@@ -1,5 +1,5 @@
-//! The password method: Argon2id verification on the blocking pool (bounded by a
-//! semaphore of one permit per core), with failures counted per account and per
+//! The password method: Argon2id verification on the password-verifier threads (one
+//! per core, each reusing its Argon2 memory), with failures counted per account and per
 //! address. The same message and the same work answer unknown accounts, wrong
 //! passwords and locked accounts, so the page never reveals whether an account exists.
 
@@ -13,7 +13,7 @@ use serde_json::json;
 use super::LoginError;
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
-use crate::credentials::{hash_password, verify_password};
+use crate::credentials::hash_password;
 use crate::db::models::user::{self as user_db, UserRow};
 use crate::jose::b64url;
 use crate::state::EphemeralStore;
@@ -58,13 +58,7 @@ pub async fn authenticate(
     let name = username.trim().to_owned();
     let user = svc.db.run(move |conn| user_db::find_by_username(conn, &name)).await?;
     let phc = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
-    let permit = svc.hashing.clone().acquire_owned().await.map_err(|e| LoginError::Unavailable(e.to_string()))?;
-    let matches = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        verify_password(&password, &phc)
-    })
-    .await
-    .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    let matches = svc.passwords.verify(password, phc).await.map_err(|e| LoginError::Unavailable(e.to_string()))?;
     match user {
         Some(user) if matches && user.password_hash.is_some() => {
             svc.state.delete(&account).await?;

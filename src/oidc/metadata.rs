@@ -17,6 +17,14 @@ pub struct ProviderMetadata {
     pub token_endpoint: String,
     /// UserInfo endpoint.
     pub userinfo_endpoint: String,
+    /// RFC 7662 introspection endpoint.
+    pub introspection_endpoint: String,
+    /// Client authentication at the introspection endpoint.
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RFC 7009 revocation endpoint.
+    pub revocation_endpoint: String,
+    /// Client authentication at the revocation endpoint.
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     /// JWKS location.
     pub jwks_uri: String,
     /// Supported scopes.
@@ -66,6 +74,10 @@ impl ProviderMetadata {
             authorization_endpoint: issuer.endpoint("/authorize"),
             token_endpoint: issuer.endpoint("/token"),
             userinfo_endpoint: issuer.endpoint("/userinfo"),
+            introspection_endpoint: issuer.endpoint("/introspect"),
+            introspection_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+            revocation_endpoint: issuer.endpoint("/revoke"),
+            revocation_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
             jwks_uri: issuer.endpoint("/jwks"),
             scopes_supported: vec!["openid", "profile", "email", "phone", "address", "offline_access"],
             response_types_supported: vec!["code"],

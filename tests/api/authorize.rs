@@ -564,3 +564,130 @@ async fn the_account_page_lists_and_revokes_consents_and_signs_out() {
     let reached = follow(&app, &b, start(&client.rp, &["email"], &[]).url, &client.redirect_uri).await;
     assert!(matches!(reached, Reached::Login { .. }), "signed out");
 }
+
+#[actix_web::test]
+async fn id_token_hints_must_match_the_signed_in_citizen() {
+    let app = spawn_app().await;
+    citizen(&app, "ivanov", PASSWORD).await;
+    citizen(&app, "petrov", PASSWORD).await;
+    let client = web_client(&app, "portal", "rp.example.ru", |s| s.first_party = true).await;
+    let b = browser();
+    let started = start(&client.rp, &[], &[]);
+    let params = authorize(&app, &b, &started.url, &client, ("ivanov", PASSWORD)).await;
+    let tokens = exchange(&app, &client, &params["code"], started.verifier).await;
+    let hint = tokens.id_token().unwrap().to_string();
+
+    let same = start(&client.rp, &[], &[("prompt", "none"), ("id_token_hint", &hint)]);
+    let Reached::Client(params) = follow(&app, &b, same.url, &client.redirect_uri).await else { panic!() };
+    assert!(params.contains_key("code"), "the hinted citizen is signed in");
+
+    // Another citizen's browser with the same hint: not silently signed in as someone else.
+    let other = browser();
+    authorize(&app, &other, &start(&client.rp, &[], &[]).url, &client, ("petrov", PASSWORD)).await;
+    let mismatch = start(&client.rp, &[], &[("prompt", "none"), ("id_token_hint", &hint)]);
+    let Reached::Client(params) = follow(&app, &other, mismatch.url, &client.redirect_uri).await else { panic!() };
+    assert_eq!(params["error"], "login_required");
+    let interactive = start(&client.rp, &[], &[("id_token_hint", &hint)]);
+    let reached = follow(&app, &other, interactive.url, &client.redirect_uri).await;
+    assert!(matches!(reached, Reached::Login { .. }), "asked to sign in as the hinted citizen");
+
+    // A hint issued to another client is refused.
+    let stranger = web_client(&app, "stranger", "s.example.ru", |s| s.first_party = true).await;
+    let foreign = start(&stranger.rp, &[], &[("id_token_hint", &hint)]);
+    let Reached::Client(params) = follow(&app, &b, foreign.url, &stranger.redirect_uri).await else { panic!() };
+    assert_eq!(params["error"], "invalid_request");
+}
+
+#[actix_web::test]
+async fn userinfo_accepts_a_form_body_token_and_refresh_can_only_narrow_scope() {
+    let app = spawn_app().await;
+    citizen(&app, "ivanov", PASSWORD).await;
+    let client = web_client(&app, "portal", "rp.example.ru", |s| s.first_party = true).await;
+    let started = start(&client.rp, &["email", "phone", "offline_access"], &[]);
+    let params = authorize(&app, &browser(), &started.url, &client, ("ivanov", PASSWORD)).await;
+    let tokens = exchange(&app, &client, &params["code"], started.verifier).await;
+
+    let info: Value = app
+        .http
+        .post(app.url("/userinfo"))
+        .form(&[("access_token", tokens.access_token().secret().as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["email"], "ivanov@example.ru");
+    assert!(info.get("given_name").is_none(), "profile was not granted");
+    let in_query = app
+        .http
+        .get(app.url(&format!("/userinfo?access_token={}", tokens.access_token().secret())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(in_query.status(), 400, "tokens in URLs are refused (RFC 6750 §2.3 is not offered)");
+
+    let refresh = tokens.refresh_token().unwrap().secret().clone();
+    let narrowed: Value = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth(&client.id, Some(&client.secret))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+            ("scope", "openid email offline_access"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(narrowed["scope"], "openid email offline_access");
+    let next = narrowed["refresh_token"].as_str().unwrap();
+    let widened = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth(&client.id, Some(&client.secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", next), ("scope", "openid profile")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(widened).await, "invalid_scope");
+}
+
+#[actix_web::test]
+async fn cookies_are_secure_and_host_prefixed_when_the_issuer_is_https() {
+    let app = spawn_app_with(|s| s.server.issuer = "https://id.example.ru".into()).await;
+    let client = web_client_without_discovery(&app).await;
+    let response = app
+        .http
+        .get(app.url(&format!(
+            "/authorize?client_id={client}&response_type=code&scope=openid&redirect_uri={}&code_challenge={}&code_challenge_method=S256",
+            enc("https://rp.example.ru/callback"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let login = response.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.http.get(app.url(&login)).send().await.unwrap();
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-vhod_browser="), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+}
+
+/// A web client registered without the RP library (for an issuer we cannot discover).
+async fn web_client_without_discovery(app: &TestApp) -> &'static str {
+    app.create_client(vhod::admin::clients::ClientSpec {
+        id: "secure".into(),
+        grant_types: vec!["authorization_code".into()],
+        redirect_uris: vec!["https://rp.example.ru/callback".into()],
+        ..Default::default()
+    })
+    .await;
+    "secure"
+}

@@ -11,6 +11,7 @@ mod cli;
 mod discovery;
 mod flow;
 mod health;
+mod introspect;
 mod keys;
 mod migrations;
 mod startup;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Throughput of the token endpoint, JWKS and discovery, as ratios to this machine's
-# RSA-2048 signing rate S measured in the same run (DESIGN.md §5).
+# Throughput of client_credentials issuance, the code exchange (two signatures), JWKS,
+# discovery and password sign-in, as ratios to this machine's RSA-2048 signing rate S
+# and Argon2id verification rate H measured in the same run (DESIGN.md §5).
 #
 # The server runs with one worker pinned to core 0; wrk runs on core 1.
 #   tests/bench/run.sh                   # SQLite + in-process state (the embedded default)
@@ -18,7 +19,9 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "needs two cores: one for the server, one for wrk" >&2; exit 1; }
 
+ROOT="$PWD"
 cargo build --release --locked --bin vhod >&2
+cargo bench --locked --bench argon2 --no-run >&2
 BIN="$PWD/target/release/vhod"
 WORK=$(mktemp -d)
 trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -40,6 +43,12 @@ cd "$WORK"
 SECRET=$("$BIN" clients create --id bench --scope "read write" --audience https://api.example.ru/ --json |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
 export BENCH_BASIC=$(printf 'bench:%s' "$SECRET" | base64 -w0)
+
+PASSWORD="bench-password-$$-long-enough"
+"$BIN" users create --username bench --password "$PASSWORD" >/dev/null
+REDIRECT="https://rp.example.ru/callback"
+WEB_SECRET=$("$BIN" clients create --id benchweb --grant-type authorization_code --redirect-uri "$REDIRECT" \
+    --scope openid --first-party --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
 
 taskset -c 0 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -63,12 +72,36 @@ run_wrk() { # name, extra args...
     printf '%s %s %s %s %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
 }
 
+# A signed-in browser for the code-flow and login runs.
+VERIFIER=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+CHALLENGE=$(python3 -c 'import base64,hashlib,sys; print(base64.urlsafe_b64encode(hashlib.sha256(sys.argv[1].encode()).digest()).rstrip(b"=").decode())' "$VERIFIER")
+ENC_REDIRECT=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$REDIRECT")
+AUTHORIZE="/authorize?client_id=benchweb&response_type=code&scope=openid&redirect_uri=$ENC_REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256&state=bench"
+BASE="http://127.0.0.1:$PORT"
+JAR="$WORK/cookies"
+LOGIN_URL=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{redirect_url}' "$BASE$AUTHORIZE")
+LOGIN_PAGE=$(curl -s -c "$JAR" -b "$JAR" "$LOGIN_URL")
+field() { printf '%s' "$LOGIN_PAGE" | python3 -c 'import re,sys; print(re.search(r"name=\"%s\" value=\"([^\"]*)\"" % sys.argv[1], sys.stdin.read()).group(1))' "$1"; }
+RID=$(field rid); CSRF=$(field csrf)
+export BENCH_LOGIN_BODY="rid=$RID&csrf=$CSRF&username=bench&password=$PASSWORD"
+curl -s -c "$JAR" -b "$JAR" -o /dev/null -d "$BENCH_LOGIN_BODY" "$BASE/login"
+export BENCH_COOKIE=$(awk '{sub(/^#HttpOnly_/, "")} !/^#/ && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$JAR")
+export BENCH_AUTHORIZE="$AUTHORIZE&prompt=none" BENCH_REDIRECT="$ENC_REDIRECT" BENCH_VERIFIER="$VERIFIER"
+export BENCH_WEB_BASIC=$(printf 'benchweb:%s' "$WEB_SECRET" | base64 -w0)
+
 echo "== wrk ($CONNECTIONS connections, ${SECONDS_PER_RUN}s each, server on core 0, wrk on core 1)" >&2
 {
-    run_wrk token -s "$OLDPWD/tests/bench/token.lua" "http://127.0.0.1:$PORT/token"
+    run_wrk token -s "$ROOT/tests/bench/token.lua" "http://127.0.0.1:$PORT/token"
     run_wrk jwks "http://127.0.0.1:$PORT/jwks"
     run_wrk discovery "http://127.0.0.1:$PORT/.well-known/openid-configuration"
+    BENCH_BASIC="$BENCH_WEB_BASIC" run_wrk codeflow -s "$ROOT/tests/bench/code.lua" "http://127.0.0.1:$PORT/"
+    CONNECTIONS=4 run_wrk login -s "$ROOT/tests/bench/login.lua" "http://127.0.0.1:$PORT/login"
 } >"$WORK/results.txt"
+read -r _ EXCHANGES EXCHANGE_ERRORS EXCHANGE_SECS < <(grep '^CODE_EXCHANGES' "$WORK/codeflow.txt")
+EXCHANGE_RATE=$(python3 -c "print(f'{$EXCHANGES/$EXCHANGE_SECS:.1f}')")
+
+echo "== Argon2id verifications/s on core 0" >&2
+H=$(cd "$ROOT" && taskset -c 0 cargo bench --locked --bench argon2 2>/dev/null | awk '/^ARGON2ID_VERIFY_PER_SEC/ {print $2}')
 
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
 echo
@@ -77,6 +110,8 @@ printf '%-10s %12s %10s %10s %8s %s\n' endpoint req/s p50 p99 non2xx ratio
 while read -r name rps p50 p99 errors; do
     case $name in
         token) ratio=$(python3 -c "print(f'{$rps/$S:.2f} S (target >= 0.8 S)')") ;;
+        codeflow) ratio=$(python3 -c "print(f'{$EXCHANGE_RATE} exchanges/s = {$EXCHANGE_RATE/$S:.2f} S (target >= 0.4 S; {$EXCHANGE_ERRORS} failed)')") ;;
+        login) ratio=$(python3 -c "print(f'{$rps/$H:.2f} H (target >= 0.85 H; H = $H Argon2id verifications/s)')") ;;
         *) ratio=$(python3 -c "print(f'{$rps/20000:.2f} of 20,000 req/s target')") ;;
     esac
     printf '%-10s %12s %10s %10s %8s %s\n' "$name" "$rps" "$p50" "$p99" "$errors" "$ratio"
