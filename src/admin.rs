@@ -3,7 +3,12 @@
 //! audited the same way.
 
 pub mod clients;
+pub mod keys;
 pub mod users;
+
+use crate::app::Services;
+use crate::domain::ClientId;
+use crate::oidc::userinfo::BearerError;
 
 use crate::db::DbError;
 use crate::keys::KeyError;
@@ -34,5 +39,41 @@ pub enum AdminError {
 impl From<DbError> for AdminError {
     fn from(e: DbError) -> Self {
         Self::Db(e)
+    }
+}
+
+/// The scope that opens the admin API; granted only to clients marked admin.
+pub const ADMIN_SCOPE: &str = "vhod:admin";
+
+/// Who is calling the admin API.
+#[derive(Debug, Clone)]
+pub struct AdminIdentity {
+    /// The admin client.
+    pub client_id: String,
+}
+
+impl AdminIdentity {
+    /// How the audit log names it.
+    pub fn actor(&self) -> String {
+        format!("client:{}", self.client_id)
+    }
+}
+
+/// Checks a bearer token for the admin API: a live access token carrying
+/// [`ADMIN_SCOPE`], issued to a client that is (still) marked admin.
+pub async fn authorize(svc: &Services, token: &str) -> Result<AdminIdentity, BearerError> {
+    let claims = crate::oidc::access::verify(svc, token).await?;
+    if !crate::oidc::access::scopes(&claims).contains(&ADMIN_SCOPE) {
+        return Err(BearerError::InsufficientScope);
+    }
+    let client_id = claims
+        .get("client_id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|c| ClientId::parse(c).ok())
+        .ok_or(BearerError::InvalidToken("invalid token"))?;
+    let client = svc.clients.get(&client_id).await.map_err(|e| BearerError::Unavailable(e.into()))?;
+    match client {
+        Some(client) if client.admin => Ok(AdminIdentity { client_id: client_id.to_string() }),
+        _ => Err(BearerError::InsufficientScope),
     }
 }

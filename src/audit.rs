@@ -36,6 +36,12 @@ pub enum AuditKind {
     ClientCreated,
     /// A client was deleted.
     ClientDeleted,
+    /// A client's metadata changed.
+    ClientUpdated,
+    /// A client's secret was replaced.
+    ClientSecretRotated,
+    /// A signing key was rotated in.
+    KeyRotated,
     /// A signing key was generated.
     KeyGenerated,
     /// A user account was created.
@@ -73,6 +79,9 @@ impl AuditKind {
             Self::ClientAuthLocked => "client.auth_locked",
             Self::ClientCreated => "client.created",
             Self::ClientDeleted => "client.deleted",
+            Self::ClientUpdated => "client.updated",
+            Self::ClientSecretRotated => "client.secret_rotated",
+            Self::KeyRotated => "key.rotated",
             Self::KeyGenerated => "key.generated",
             Self::UserCreated => "user.created",
             Self::LoginSucceeded => "login.succeeded",

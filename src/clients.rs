@@ -52,6 +52,13 @@ impl ClientRegistry {
         Ok(client)
     }
 
+    /// Forgets the client named `id` (unparsed), if it is cached.
+    pub fn invalidate_str(&self, id: &str) {
+        if let Ok(id) = ClientId::parse(id) {
+            self.invalidate(&id);
+        }
+    }
+
     /// Forgets `id` so the next lookup reads the database.
     pub fn invalidate(&self, id: &ClientId) {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).remove(id);

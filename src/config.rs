@@ -137,6 +137,8 @@ pub struct KeySettings {
     pub prepublish_secs: u64,
     /// How often each node re-reads the key set from the database.
     pub refresh_secs: u64,
+    /// Rotate automatically when the newest key is this old (0 = only by hand).
+    pub rotation_period_secs: u64,
 }
 
 impl Default for KeySettings {
@@ -147,6 +149,7 @@ impl Default for KeySettings {
             generate_kek: true,
             prepublish_secs: 600,
             refresh_secs: 30,
+            rotation_period_secs: 90 * 86_400,
         }
     }
 }
@@ -334,6 +337,7 @@ impl Settings {
             generate_kek: self.keys.generate_kek,
             key_prepublish: Duration::from_secs(self.keys.prepublish_secs),
             key_refresh: Duration::from_secs(self.keys.refresh_secs),
+            key_rotation_period: Duration::from_secs(self.keys.rotation_period_secs),
             access_token_ttl: Duration::from_secs(ttl),
             id_token_ttl: Duration::from_secs(id_ttl),
             refresh_token_ttl: Duration::from_secs(self.tokens.refresh_token_ttl_secs),
@@ -398,6 +402,8 @@ pub struct Config {
     pub key_prepublish: Duration,
     /// Key-set reload period.
     pub key_refresh: Duration,
+    /// Automatic rotation period (zero = off).
+    pub key_rotation_period: Duration,
     /// Access-token lifetime.
     pub access_token_ttl: Duration,
     /// ID-token lifetime.

@@ -7,6 +7,7 @@
 //! 400). Only this module chooses status codes.
 
 mod account;
+pub mod admin;
 mod authorize;
 mod browser;
 mod discovery;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/vhod.css", web::get().to(pages::stylesheet))
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))
+        .configure(admin::routes)
         .default_service(web::to(not_found));
 }
 

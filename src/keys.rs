@@ -187,8 +187,14 @@ impl KeyService {
         Ok(())
     }
 
-    /// Reloads every `period` until the process ends.
-    pub fn spawn_refresh(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
+    /// Every `period` until the process ends: rotates when the newest key is older than
+    /// `rotation` (non-zero), then reloads the key set.
+    pub fn spawn_refresh(
+        self: &Arc<Self>,
+        period: Duration,
+        rotation: Duration,
+        audit: crate::audit::Audit,
+    ) -> tokio::task::JoinHandle<()> {
         let this = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
@@ -197,11 +203,38 @@ impl KeyService {
             loop {
                 tick.tick().await;
                 let Some(service) = this.upgrade() else { break };
+                if !rotation.is_zero()
+                    && let Err(e) = service.rotate_if_due(rotation, &audit).await
+                {
+                    tracing::warn!(error = %e, "scheduled key rotation failed; will retry");
+                }
                 if let Err(e) = service.reload().await {
                     tracing::warn!(error = %e, "could not refresh signing keys; keeping the current set");
                 }
             }
         })
+    }
+
+    /// Adds a pre-published key when the newest key is older than `rotation` and none is
+    /// pending. Two nodes racing may both add one; the later simply signs later.
+    async fn rotate_if_due(&self, rotation: Duration, audit: &crate::audit::Audit) -> Result<(), KeyError> {
+        let rows = list_rows(&self.db).await?;
+        let at = now();
+        let newest = rows.iter().map(|r| r.created_at).max().unwrap_or(0);
+        let pending = rows.iter().any(|r| r.activates_at > at);
+        if pending || at - newest < rotation.as_secs() as i64 {
+            return Ok(());
+        }
+        let key = self.rotate(false).await?;
+        tracing::info!(kid = %key.kid, activates_at = key.activates_at, "scheduled key rotation");
+        audit
+            .record(
+                crate::audit::AuditEvent::success(crate::audit::AuditKind::KeyRotated)
+                    .actor("scheduler")
+                    .detail(serde_json::json!({ "kid": key.kid, "activates_at": key.activates_at })),
+            )
+            .await;
+        Ok(())
     }
 
     /// Generates the next key. It is published at once and signs after the configured

@@ -95,6 +95,9 @@ struct CreateClient {
     /// A trusted first-party application: citizens are not asked for consent.
     #[arg(long)]
     first_party: bool,
+    /// May be granted the vhod:admin scope (client_credentials) to use the admin API.
+    #[arg(long)]
+    admin: bool,
 }
 
 #[derive(Subcommand)]
@@ -179,6 +182,7 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                 auth_method: args.auth_method,
                 subject_type: args.subject_type,
                 first_party: args.first_party,
+                admin: args.admin,
             };
             let created = admin::clients::create(&db, &audit, CLI_ACTOR, spec).await.map_err(admin_error)?;
             let mut value = serde_json::to_value(&created.client).map_err(|e| e.to_string())?;
@@ -237,7 +241,7 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                     print(json, &list, &text)
                 }
                 KeysCommand::Rotate { now } => {
-                    let key = keys.rotate(now).await.map_err(|e| e.to_string())?;
+                    let key = admin::keys::rotate(&keys, &audit, CLI_ACTOR, now).await.map_err(admin_error)?;
                     let text = format!("new key {} ({:?}), signs from {}", key.kid, key.status, key.activates_at);
                     print(json, &key, &text)
                 }

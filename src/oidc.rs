@@ -2,6 +2,7 @@
 //! requests and [`Services`](crate::app::Services) and return protocol results or an
 //! [`OAuthError`], which the HTTP edge turns into RFC 6749 §5.2 responses.
 
+pub mod access;
 pub mod acr;
 pub mod authorize;
 pub mod client_auth;

@@ -72,8 +72,8 @@ impl Application {
             .await
             .map_err(|e| ConfigError::new("state.url", format!("{} ({})", e, config.state.redacted())))?;
         let (keys, secrets) = open_keys(&config, &db).await?;
-        let refresh = keys.spawn_refresh(config.key_refresh);
         let (audit, audit_writer) = Audit::batched(db.clone());
+        let refresh = keys.spawn_refresh(config.key_refresh, config.key_rotation_period, audit.clone());
         let discovery: Arc<[u8]> =
             serde_json::to_vec(&ProviderMetadata::new(&config)).expect("metadata always serializes").into();
         let workers = if config.workers == 0 {

@@ -38,6 +38,8 @@ pub struct ClientSpec {
     pub subject_type: Option<String>,
     /// Trusted first-party application (no consent page).
     pub first_party: bool,
+    /// May be granted the admin scope.
+    pub admin: bool,
 }
 
 /// A client as shown to operators (never its secret).
@@ -61,6 +63,8 @@ pub struct ClientView {
     pub subject_type: String,
     /// Skips consent.
     pub first_party: bool,
+    /// May use the admin API.
+    pub admin: bool,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -77,6 +81,7 @@ impl From<&Client> for ClientView {
             audiences: c.audiences.iter().map(ToString::to_string).collect(),
             subject_type: c.subject_type.as_str().to_owned(),
             first_party: c.first_party,
+            admin: c.admin,
             created_at: c.created_at,
         }
     }
@@ -156,6 +161,9 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
             return Err(invalid("grant type", "a public client cannot use client_credentials"));
         }
     }
+    if spec.admin && !grant_types.contains(&GrantType::ClientCredentials) {
+        return Err(invalid("admin", "an admin client must use client_credentials"));
+    }
     let secret = match spec.secret {
         Some(s) if s.expose_secret().chars().count() < MIN_CLIENT_SECRET_LEN => {
             return Err(invalid("secret", format!("must be at least {MIN_CLIENT_SECRET_LEN} characters")));
@@ -181,6 +189,7 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
         updated_at: at,
         first_party: spec.first_party,
         subject_type,
+        admin: spec.admin,
     };
     Ok((client, secret))
 }
@@ -217,6 +226,50 @@ pub async fn show(db: &DbPool, id: &str) -> Result<ClientView, AdminError> {
     let shown = id.clone();
     let client = db.run(move |conn| client_db::find(conn, &id)).await?;
     client.map(|c| ClientView::from(&c)).ok_or_else(|| AdminError::NotFound(format!("client {shown}")))
+}
+
+/// Replaces a client's metadata; its secret stays. The spec's secret must be absent.
+pub async fn update(db: &DbPool, audit: &Audit, actor: &str, spec: ClientSpec) -> Result<ClientView, AdminError> {
+    if spec.secret.is_some() {
+        return Err(invalid("secret", "rotate secrets with the secret endpoint, not an update"));
+    }
+    let id = ClientId::parse(&spec.id).map_err(|e| invalid("client id", e))?;
+    let lookup = id.clone();
+    let existing = db
+        .run(move |conn| client_db::find(conn, &lookup))
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("client {id}")))?;
+    let public_now = spec.auth_method.as_deref() == Some("none");
+    if existing.is_public() != public_now {
+        return Err(invalid("auth method", "a client cannot switch between public and confidential"));
+    }
+    let keep_secret = existing.secret_hash.clone();
+    let (mut client, _) = build(ClientSpec { secret: None, ..spec })?;
+    client.secret_hash = keep_secret;
+    client.created_at = existing.created_at;
+    let row = ClientRow::from_client(&client);
+    db.run(move |conn| client_db::update(conn, &row)).await?;
+    audit.record(AuditEvent::success(AuditKind::ClientUpdated).actor(actor).client(client.id.as_str())).await;
+    Ok(ClientView::from(&client))
+}
+
+/// Generates a new secret for a confidential client; the old one stops working.
+pub async fn rotate_secret(db: &DbPool, audit: &Audit, actor: &str, id: &str) -> Result<SecretString, AdminError> {
+    let id = ClientId::parse(id).map_err(|e| invalid("client id", e))?;
+    let lookup = id.clone();
+    let existing = db
+        .run(move |conn| client_db::find(conn, &lookup))
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("client {id}")))?;
+    if existing.is_public() {
+        return Err(invalid("secret", "a public client has no secret"));
+    }
+    let secret = generate_client_secret();
+    let hash = Some(hash_client_secret(secret.expose_secret()));
+    let key = id.to_string();
+    db.run(move |conn| client_db::update_secret(conn, &key, hash, now())).await?;
+    audit.record(AuditEvent::success(AuditKind::ClientSecretRotated).actor(actor).client(id.as_str())).await;
+    Ok(secret)
 }
 
 /// Deletes a client.

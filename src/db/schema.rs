@@ -15,6 +15,7 @@ diesel::table! {
         updated_at -> BigInt,
         first_party -> Bool,
         subject_type -> Text,
+        admin -> Bool,
     }
 }
 

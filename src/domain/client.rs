@@ -200,6 +200,8 @@ pub struct Client {
     pub first_party: bool,
     /// Public or pairwise subjects.
     pub subject_type: SubjectType,
+    /// May be granted the admin scope (client_credentials only).
+    pub admin: bool,
 }
 
 impl Client {

@@ -193,6 +193,9 @@ pub async fn parse(
     if scopes.is_empty() {
         return Err(fail(OAuthError::new(ErrorCode::InvalidScope, "scope is missing")));
     }
+    if scopes.contains(crate::admin::ADMIN_SCOPE) {
+        return Err(fail(OAuthError::new(ErrorCode::InvalidScope, "the admin scope is for admin clients only")));
+    }
     if let Some(extra) = scopes.not_in(&client.scopes).next() {
         return Err(fail(OAuthError::new(
             ErrorCode::InvalidScope,

@@ -8,10 +8,11 @@ use std::net::IpAddr;
 use serde_json::{Map, Value, json};
 
 use super::client_auth::{self, Presented};
-use super::code_grant::{is_revoked, revoke_access_token};
+use super::code_grant::revoke_access_token;
 use super::issue::refresh_digest;
 use super::params::Params;
 use super::token::TokenRequest;
+use super::userinfo::BearerError;
 use super::{ErrorCode, OAuthError, subject};
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
@@ -39,24 +40,20 @@ async fn authenticated(
     Ok((client, params))
 }
 
-/// Recognises a live access token (signature, issuer, expiry, not revoked) or a live
-/// refresh token.
+/// Recognises a live access token or a live refresh token.
 async fn recognise(svc: &Services, token: &str) -> Result<Option<Known>, OAuthError> {
     if token.matches('.').count() == 2 {
-        let Ok(verified) = svc.keys.current().verify(token) else { return Ok(None) };
-        let claims = verified.claims;
-        let live = verified.typ.as_deref() == Some("at+jwt")
-            && claims.get("iss").and_then(Value::as_str) == Some(svc.config.issuer.as_str())
-            && claims.get("exp").and_then(Value::as_i64).is_some_and(|exp| exp > now());
-        let Some(jti) = claims.get("jti").and_then(Value::as_str).filter(|_| live) else { return Ok(None) };
-        if is_revoked(svc, jti).await? {
-            return Ok(None);
-        }
-        return Ok(Some(Known::Access(claims)));
+        return match super::access::verify(svc, token).await {
+            Ok(claims) => Ok(Some(Known::Access(claims))),
+            Err(BearerError::Unavailable(e)) => Err(e),
+            Err(_) => Ok(None),
+        };
     }
     let hash = refresh_digest(token);
     let row = svc.db.run(move |conn| refresh_db::find(conn, &hash)).await?;
-    Ok(row.filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now()).map(|row| Known::Refresh(Box::new(row))))
+    Ok(row
+        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now())
+        .map(|row| Known::Refresh(Box::new(row))))
 }
 
 /// Whether `client` may learn about an access token with these claims.

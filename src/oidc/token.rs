@@ -137,7 +137,11 @@ async fn client_credentials(
 /// RFC 6749 §3.3: the requested scopes, all of them allowed, or the client's default.
 fn granted_scopes(client: &Client, requested: Option<&str>) -> Result<Scopes, OAuthError> {
     let Some(raw) = requested else {
-        let default = client.scopes.iter().map(|s| s.as_str()).filter(|s| !USER_SCOPES.contains(s));
+        let default = client
+            .scopes
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|s| !USER_SCOPES.contains(s) && (client.admin || *s != crate::admin::ADMIN_SCOPE));
         return Ok(Scopes::from_tokens(default).expect("stored scopes are valid"));
     };
     let scopes = Scopes::parse(raw).map_err(|e| OAuthError::new(ErrorCode::InvalidScope, e.to_string()))?;
@@ -146,6 +150,9 @@ fn granted_scopes(client: &Client, requested: Option<&str>) -> Result<Scopes, OA
             ErrorCode::InvalidScope,
             format!("scope `{}` needs a signed-in user and cannot be granted to a client alone", user_scope.as_str()),
         ));
+    }
+    if scopes.contains(crate::admin::ADMIN_SCOPE) && !client.admin {
+        return Err(OAuthError::new(ErrorCode::InvalidScope, "only admin clients may have the admin scope"));
     }
     if let Some(extra) = scopes.not_in(&client.scopes).next() {
         return Err(OAuthError::new(

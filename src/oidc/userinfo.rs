@@ -3,11 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::code_grant::is_revoked;
 use super::{OAuthError, subject};
 use crate::app::Services;
 use crate::db::models::user::{self as user_db, UserRow};
-use crate::db::now;
 use crate::domain::ClientId;
 
 /// RFC 6750 §3.1 errors.
@@ -53,23 +51,9 @@ pub fn bearer_token<'a>(header: Option<&'a str>, form_token: Option<&'a str>) ->
 
 /// Validates an access token and returns the claims its scopes allow.
 pub async fn userinfo(svc: &Services, token: &str) -> Result<Value, BearerError> {
-    let verified = svc.keys.current().verify(token).map_err(|_| BearerError::InvalidToken("invalid token"))?;
-    if verified.typ.as_deref() != Some("at+jwt") {
-        return Err(BearerError::InvalidToken("not an access token"));
-    }
-    let claims = verified.claims;
+    let claims = super::access::verify(svc, token).await?;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
-    if text("iss") != Some(svc.config.issuer.as_str()) {
-        return Err(BearerError::InvalidToken("invalid token"));
-    }
-    if claims.get("exp").and_then(Value::as_i64).is_none_or(|exp| exp <= now()) {
-        return Err(BearerError::InvalidToken("the token has expired"));
-    }
-    let jti = text("jti").ok_or(BearerError::InvalidToken("invalid token"))?;
-    if is_revoked(svc, jti).await? {
-        return Err(BearerError::InvalidToken("the token was revoked"));
-    }
-    let scopes: Vec<&str> = text("scope").map(|s| s.split(' ').collect()).unwrap_or_default();
+    let scopes = super::access::scopes(&claims);
     if !scopes.contains(&"openid") || text("sid").is_none() {
         return Err(BearerError::InsufficientScope);
     }

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod admin;
 mod authorize;
 mod cli;
 mod discovery;

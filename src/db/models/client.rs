@@ -35,6 +35,8 @@ pub struct ClientRow {
     pub first_party: bool,
     /// `public` or `pairwise`.
     pub subject_type: String,
+    /// May be granted the admin scope.
+    pub admin: bool,
 }
 
 /// Loads one client.
@@ -51,6 +53,39 @@ pub fn list(conn: &mut AnyConnection) -> Result<Vec<ClientRow>, DbError> {
 pub fn insert(conn: &mut AnyConnection, row: &ClientRow) -> Result<(), DbError> {
     diesel::insert_into(clients::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// Replaces a client's metadata (not its id, secret or creation time); returns whether
+/// it existed.
+pub fn update(conn: &mut AnyConnection, row: &ClientRow) -> Result<bool, DbError> {
+    let updated = diesel::update(clients::table.find(&row.id))
+        .set((
+            clients::name.eq(&row.name),
+            clients::token_endpoint_auth_method.eq(&row.token_endpoint_auth_method),
+            clients::grant_types.eq(&row.grant_types),
+            clients::scopes.eq(&row.scopes),
+            clients::redirect_uris.eq(&row.redirect_uris),
+            clients::audiences.eq(&row.audiences),
+            clients::updated_at.eq(row.updated_at),
+            clients::first_party.eq(row.first_party),
+            clients::subject_type.eq(&row.subject_type),
+            clients::admin.eq(row.admin),
+        ))
+        .execute(conn)?;
+    Ok(updated > 0)
+}
+
+/// Replaces a client's secret digest; returns whether it existed.
+pub fn update_secret(
+    conn: &mut AnyConnection,
+    id: &str,
+    secret_hash: Option<Vec<u8>>,
+    at: i64,
+) -> Result<bool, DbError> {
+    let updated = diesel::update(clients::table.find(id))
+        .set((clients::secret_hash.eq(secret_hash), clients::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(updated > 0)
 }
 
 /// Deletes a client; returns whether it existed.
@@ -85,6 +120,7 @@ impl ClientRow {
                 .map_err(|e| corrupt("audiences", e))?,
             subject_type: self.subject_type.parse().map_err(|e| corrupt("subject type", e))?,
             first_party: self.first_party,
+            admin: self.admin,
             name: self.name,
             secret_hash: self.secret_hash,
             created_at: self.created_at,
@@ -108,6 +144,7 @@ impl ClientRow {
             updated_at: client.updated_at,
             first_party: client.first_party,
             subject_type: client.subject_type.as_str().to_owned(),
+            admin: client.admin,
         }
     }
 }

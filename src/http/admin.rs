@@ -1,0 +1,260 @@
+//! The admin REST API under `/admin/api` (documented by `openapi.json`, served at
+//! `/admin/api/openapi.json`). Every call needs a bearer token with `vhod:admin` from a
+//! client marked admin; the handlers call the same `admin` service as the CLI.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::admin::clients::ClientSpec;
+use crate::admin::{self, AdminError, AdminIdentity};
+use crate::app::Services;
+use crate::oidc::userinfo::BearerError;
+
+/// The OpenAPI 3 document, compiled in.
+pub const OPENAPI: &str = include_str!("admin/openapi.json");
+
+/// Every admin route as (method, path relative to `/admin/api`), in the order the route
+/// table registers them; a test checks this list against `openapi.json`.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/clients"),
+    ("post", "/clients"),
+    ("get", "/clients/{client_id}"),
+    ("put", "/clients/{client_id}"),
+    ("delete", "/clients/{client_id}"),
+    ("post", "/clients/{client_id}/secret"),
+    ("get", "/keys"),
+    ("post", "/keys/rotate"),
+];
+
+/// Registers the admin routes (called from the route table).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin/api")
+            .route("/openapi.json", web::get().to(openapi))
+            .route("/clients", web::get().to(list_clients))
+            .route("/clients", web::post().to(create_client))
+            .route("/clients/{client_id}", web::get().to(get_client))
+            .route("/clients/{client_id}", web::put().to(update_client))
+            .route("/clients/{client_id}", web::delete().to(delete_client))
+            .route("/clients/{client_id}/secret", web::post().to(rotate_secret))
+            .route("/keys", web::get().to(list_keys))
+            .route("/keys/rotate", web::post().to(rotate_key)),
+    );
+}
+
+/// Errors of the admin API, as JSON with the status the kind implies.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No or a bad token.
+    Unauthorized(&'static str),
+    /// A valid token without admin rights.
+    Forbidden(&'static str),
+    /// From the service.
+    Admin(AdminError),
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unauthorized(m) | Self::Forbidden(m) => f.write_str(m),
+            Self::Admin(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        Self::Admin(e)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Admin(AdminError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            Self::Admin(AdminError::NotFound(_)) => StatusCode::NOT_FOUND,
+            Self::Admin(AdminError::Conflict(_)) => StatusCode::CONFLICT,
+            Self::Admin(AdminError::Db(crate::db::DbError::Unavailable(_))) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Admin(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (error, description) = match self {
+            Self::Unauthorized(m) => ("invalid_token", (*m).to_owned()),
+            Self::Forbidden(m) => ("insufficient_scope", (*m).to_owned()),
+            Self::Admin(AdminError::Invalid(m)) => ("invalid_request", m.clone()),
+            Self::Admin(AdminError::NotFound(m)) => ("not_found", format!("{m} not found")),
+            Self::Admin(AdminError::Conflict(m)) => ("conflict", format!("{m} already exists")),
+            Self::Admin(e) => {
+                tracing::error!(error = %e, "admin API failure");
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    ("temporarily_unavailable", "the database is unavailable".to_owned())
+                } else {
+                    ("server_error", "internal error".to_owned())
+                }
+            }
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Self::Unauthorized(_) | Self::Forbidden(_) = self {
+            let challenge = format!("Bearer realm=\"vhod-admin\", error=\"{error}\", scope=\"{}\"", admin::ADMIN_SCOPE);
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        response.json(json!({ "error": error, "error_description": description }))
+    }
+}
+
+/// Authenticates the caller as an admin client.
+async fn caller(req: &HttpRequest, svc: &Services) -> Result<AdminIdentity, ApiError> {
+    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let token = crate::oidc::userinfo::bearer_token(header, None)
+        .map_err(|_| ApiError::Unauthorized("a bearer token is required"))?;
+    admin::authorize(svc, token).await.map_err(|e| match e {
+        BearerError::InsufficientScope => {
+            ApiError::Forbidden("the token does not carry vhod:admin for an admin client")
+        }
+        BearerError::Unavailable(_) => ApiError::Admin(AdminError::Db(crate::db::DbError::Unavailable("state".into()))),
+        _ => ApiError::Unauthorized("the token is invalid, expired or revoked"),
+    })
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(OPENAPI)
+}
+
+/// A client as the API accepts it (the OpenAPI `ClientSpec`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientRequest {
+    client_id: String,
+    client_name: Option<String>,
+    client_secret: Option<String>,
+    #[serde(default)]
+    grant_types: Vec<String>,
+    scope: Option<String>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+    token_endpoint_auth_method: Option<String>,
+    subject_type: Option<String>,
+    #[serde(default)]
+    first_party: bool,
+    #[serde(default)]
+    admin: bool,
+}
+
+impl From<ClientRequest> for ClientSpec {
+    fn from(r: ClientRequest) -> Self {
+        ClientSpec {
+            id: r.client_id,
+            name: r.client_name,
+            secret: r.client_secret.map(Into::into),
+            grant_types: r.grant_types,
+            scopes: r.scope.into_iter().collect(),
+            redirect_uris: r.redirect_uris,
+            audiences: r.audiences,
+            auth_method: r.token_endpoint_auth_method,
+            subject_type: r.subject_type,
+            first_party: r.first_party,
+            admin: r.admin,
+        }
+    }
+}
+
+fn json_body(body: &[u8]) -> Result<ClientRequest, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::Admin(AdminError::Invalid(format!("body: {e}"))))
+}
+
+async fn list_clients(req: HttpRequest, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    Ok(HttpResponse::Ok().json(admin::clients::list(&svc.db).await?))
+}
+
+async fn create_client(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let spec = json_body(&body)?.into();
+    let created = admin::clients::create(&svc.db, &svc.audit, &who.actor(), spec).await?;
+    let mut value = serde_json::to_value(&created.client).unwrap_or_default();
+    if let Some(secret) = &created.secret {
+        value["client_secret"] = secrecy::ExposeSecret::expose_secret(secret).into();
+    }
+    Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(value))
+}
+
+async fn get_client(
+    req: HttpRequest,
+    path: web::Path<String>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    Ok(HttpResponse::Ok().json(admin::clients::show(&svc.db, &path).await?))
+}
+
+async fn update_client(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let request = json_body(&body)?;
+    if request.client_id != *path {
+        return Err(AdminError::Invalid("client_id in the body must match the path".into()).into());
+    }
+    let updated = admin::clients::update(&svc.db, &svc.audit, &who.actor(), request.into()).await?;
+    svc.clients.invalidate_str(&path);
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+async fn delete_client(
+    req: HttpRequest,
+    path: web::Path<String>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    admin::clients::delete(&svc.db, &svc.audit, &who.actor(), &path).await?;
+    svc.clients.invalidate_str(&path);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn rotate_secret(
+    req: HttpRequest,
+    path: web::Path<String>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let secret = admin::clients::rotate_secret(&svc.db, &svc.audit, &who.actor(), &path).await?;
+    svc.clients.invalidate_str(&path);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "client_id": path.as_str(), "client_secret": secrecy::ExposeSecret::expose_secret(&secret) })))
+}
+
+async fn list_keys(req: HttpRequest, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    Ok(HttpResponse::Ok().json(svc.keys.list().await.map_err(AdminError::from)?))
+}
+
+/// `?now=true`.
+#[derive(Deserialize)]
+struct RotateQuery {
+    #[serde(default)]
+    now: bool,
+}
+
+async fn rotate_key(
+    req: HttpRequest,
+    query: web::Query<RotateQuery>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let key = admin::keys::rotate(&svc.keys, &svc.audit, &who.actor(), query.now).await?;
+    Ok(HttpResponse::Ok().json(key))
+}
