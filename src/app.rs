@@ -30,6 +30,8 @@ pub struct Services {
     pub discovery: Arc<[u8]>,
     /// Keys derived from the KEK (CSRF, pairwise subjects, token references).
     pub secrets: Arc<ServerSecrets>,
+    /// Outbound HTTP (back-channel logout): timeouts, no redirects.
+    pub outbound: reqwest::Client,
     /// Password verification threads (one per core).
     pub passwords: Arc<PasswordVerifierPool>,
 }

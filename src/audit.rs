@@ -68,6 +68,8 @@ pub enum AuditKind {
     IntrospectionDenied,
     /// A client tried to revoke a token that is not its own.
     RevocationDenied,
+    /// A back-channel logout token was delivered (or given up on).
+    BackchannelLogout,
 }
 
 impl AuditKind {
@@ -95,6 +97,7 @@ impl AuditKind {
             Self::TokenRevoked => "token.revoked",
             Self::IntrospectionDenied => "introspection.denied",
             Self::RevocationDenied => "revocation.denied",
+            Self::BackchannelLogout => "logout.backchannel",
         }
     }
 }

@@ -14,6 +14,7 @@ mod discovery;
 mod health;
 pub mod i18n;
 mod login;
+mod logout;
 mod pages;
 mod token;
 mod userinfo;
@@ -52,6 +53,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account", web::get().to(account::account))
         .route("/account/consents", web::post().to(account::revoke_consent))
         .route("/logout", web::post().to(account::logout))
+        .route("/end_session", web::get().to(logout::end_session_get))
+        .route("/end_session", web::post().to(logout::end_session_post))
+        .route("/end_session/confirm", web::post().to(logout::confirm))
         .route("/static/vhod.css", web::get().to(pages::stylesheet))
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))

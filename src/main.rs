@@ -48,7 +48,7 @@ enum Command {
 #[derive(Subcommand)]
 enum ClientsCommand {
     /// Register a client; its secret is printed once.
-    Create(CreateClient),
+    Create(Box<CreateClient>),
     /// List clients.
     List,
     /// Show one client.
@@ -98,6 +98,15 @@ struct CreateClient {
     /// May be granted the vhod:admin scope (client_credentials) to use the admin API.
     #[arg(long)]
     admin: bool,
+    /// Where RP-initiated logout may return; repeat for several.
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// OIDC Back-Channel Logout receiver.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// Ending a citizen's session revokes this client's refresh tokens from it.
+    #[arg(long)]
+    logout_revokes_refresh: bool,
 }
 
 #[derive(Subcommand)]
@@ -171,6 +180,7 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
         Command::Serve => unreachable!("handled above"),
         Command::Migrate => print(json, &serde_json::json!({ "status": "migrated" }), "database is up to date"),
         Command::Clients(ClientsCommand::Create(args)) => {
+            let args = *args;
             let spec = ClientSpec {
                 id: args.id,
                 name: args.name,
@@ -183,6 +193,9 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                 subject_type: args.subject_type,
                 first_party: args.first_party,
                 admin: args.admin,
+                post_logout_redirect_uris: args.post_logout_redirect_uris,
+                backchannel_logout_uri: args.backchannel_logout_uri,
+                logout_revokes_refresh: args.logout_revokes_refresh,
             };
             let created = admin::clients::create(&db, &audit, CLI_ACTOR, spec).await.map_err(admin_error)?;
             let mut value = serde_json::to_value(&created.client).map_err(|e| e.to_string())?;

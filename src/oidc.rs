@@ -10,6 +10,7 @@ pub mod code_grant;
 pub mod flow;
 pub mod introspect;
 pub mod issue;
+pub mod logout;
 pub mod metadata;
 pub mod params;
 pub mod subject;

@@ -84,7 +84,15 @@ impl Application {
         let clients = Arc::new(ClientRegistry::new(db.clone(), config.client_cache_ttl));
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let passwords = Arc::new(PasswordVerifierPool::start(cores));
+        let outbound = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(3))
+            .timeout(std::time::Duration::from_secs(5))
+            .user_agent(concat!("vhod/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::new("server.bind", format!("cannot build the HTTP client: {e}")))?;
         let services = Services {
+            outbound,
             config: Arc::new(config),
             db,
             state,

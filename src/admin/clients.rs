@@ -40,6 +40,12 @@ pub struct ClientSpec {
     pub first_party: bool,
     /// May be granted the admin scope.
     pub admin: bool,
+    /// Post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Back-channel logout receiver.
+    pub backchannel_logout_uri: Option<String>,
+    /// Ending a session revokes its refresh tokens for this client.
+    pub logout_revokes_refresh: bool,
 }
 
 /// A client as shown to operators (never its secret).
@@ -65,6 +71,12 @@ pub struct ClientView {
     pub first_party: bool,
     /// May use the admin API.
     pub admin: bool,
+    /// Post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Back-channel logout receiver.
+    pub backchannel_logout_uri: Option<String>,
+    /// Ending a session revokes its refresh tokens for this client.
+    pub logout_revokes_refresh: bool,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -82,6 +94,9 @@ impl From<&Client> for ClientView {
             subject_type: c.subject_type.as_str().to_owned(),
             first_party: c.first_party,
             admin: c.admin,
+            post_logout_redirect_uris: c.post_logout_redirect_uris.iter().map(|u| u.as_str().to_owned()).collect(),
+            backchannel_logout_uri: c.backchannel_logout_uri.as_ref().map(|u| u.as_str().to_owned()),
+            logout_revokes_refresh: c.logout_revokes_refresh,
             created_at: c.created_at,
         }
     }
@@ -161,6 +176,22 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
             return Err(invalid("grant type", "a public client cannot use client_credentials"));
         }
     }
+    let post_logout_redirect_uris = spec
+        .post_logout_redirect_uris
+        .iter()
+        .map(|u| RedirectUri::parse(u))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid("post-logout redirect URI", e))?;
+    let backchannel_logout_uri = match spec.backchannel_logout_uri.as_deref() {
+        None => None,
+        Some(raw) => {
+            let uri = RedirectUri::parse(raw).map_err(|e| invalid("back-channel logout URI", e))?;
+            if !raw.starts_with("https://") && !raw.starts_with("http://") {
+                return Err(invalid("back-channel logout URI", "must be an http(s) URL"));
+            }
+            Some(uri)
+        }
+    };
     if spec.admin && !grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid("admin", "an admin client must use client_credentials"));
     }
@@ -190,6 +221,9 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
         first_party: spec.first_party,
         subject_type,
         admin: spec.admin,
+        post_logout_redirect_uris,
+        backchannel_logout_uri,
+        logout_revokes_refresh: spec.logout_revokes_refresh,
     };
     Ok((client, secret))
 }

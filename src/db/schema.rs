@@ -16,6 +16,9 @@ diesel::table! {
         first_party -> Bool,
         subject_type -> Text,
         admin -> Bool,
+        post_logout_redirect_uris -> Text,
+        backchannel_logout_uri -> Nullable<Text>,
+        logout_revokes_refresh -> Bool,
     }
 }
 

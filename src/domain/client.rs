@@ -202,6 +202,12 @@ pub struct Client {
     pub subject_type: SubjectType,
     /// May be granted the admin scope (client_credentials only).
     pub admin: bool,
+    /// Where RP-initiated logout may send the browser (exact match).
+    pub post_logout_redirect_uris: Vec<super::RedirectUri>,
+    /// OIDC Back-Channel Logout receiver.
+    pub backchannel_logout_uri: Option<super::RedirectUri>,
+    /// Ending a session revokes this client's refresh tokens issued in it.
+    pub logout_revokes_refresh: bool,
 }
 
 impl Client {

@@ -9,10 +9,8 @@ use super::authorize::{current_session, internal};
 use super::browser::{Browser, removal_session_cookie, session_cookie};
 use super::pages::{self, AccountPage};
 use crate::app::Services;
-use crate::audit::{AuditEvent, AuditKind};
 use crate::db::models::user as user_db;
 use crate::domain::ClientId;
-use crate::login::Session;
 use crate::oidc::flow;
 
 /// `GET /account`.
@@ -87,19 +85,10 @@ pub async fn logout(req: HttpRequest, form: web::Form<AccountForm>, svc: web::Da
     if !checked(&req, &svc, &form.csrf) {
         return pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned());
     }
-    if let Some(cookie) = session_cookie(&req, &svc) {
-        if let Ok(Some(session)) = Session::load(&svc.state, &cookie).await {
-            svc.audit
-                .record(
-                    AuditEvent::success(AuditKind::LoggedOut)
-                        .subject(session.user_id)
-                        .detail(serde_json::json!({ "sid": session.sid })),
-                )
-                .await;
-        }
-        if let Err(e) = Session::destroy(&svc.state, &cookie).await {
-            return internal(&req, &e.into());
-        }
+    if let Some(cookie) = session_cookie(&req, &svc)
+        && let Err(e) = crate::oidc::logout::end_session(&svc, &cookie, req.peer_addr().map(|a| a.ip())).await
+    {
+        return internal(&req, &e);
     }
     let mut response = back_to_account();
     let _ = response.add_cookie(&removal_session_cookie(&svc));

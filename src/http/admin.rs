@@ -148,6 +148,11 @@ pub struct ClientRequest {
     first_party: bool,
     #[serde(default)]
     admin: bool,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    logout_revokes_refresh: bool,
 }
 
 impl From<ClientRequest> for ClientSpec {
@@ -164,6 +169,9 @@ impl From<ClientRequest> for ClientSpec {
             subject_type: r.subject_type,
             first_party: r.first_party,
             admin: r.admin,
+            post_logout_redirect_uris: r.post_logout_redirect_uris,
+            backchannel_logout_uri: r.backchannel_logout_uri,
+            logout_revokes_refresh: r.logout_revokes_refresh,
         }
     }
 }

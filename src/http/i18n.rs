@@ -110,6 +110,8 @@ pub struct Texts {
     pub not_signed_in: &'static str,
     /// Signed out.
     pub signed_out: &'static str,
+    /// Logout confirmation question.
+    pub sign_out_question: &'static str,
     /// Other language link text.
     pub other_language: &'static str,
 }
@@ -142,6 +144,7 @@ static RU: Texts = Texts {
     sign_out: "Выйти",
     not_signed_in: "Вы не вошли в систему.",
     signed_out: "Вы вышли из системы.",
+    sign_out_question: "Выйти из системы?",
     other_language: "English",
 };
 
@@ -173,6 +176,7 @@ static EN: Texts = Texts {
     sign_out: "Sign out",
     not_signed_in: "You are not signed in.",
     signed_out: "You have signed out.",
+    sign_out_question: "Sign out?",
     other_language: "Русский",
 };
 

@@ -93,6 +93,24 @@ pub struct FormPostPage<'a> {
     pub nonce: &'a str,
 }
 
+/// Logout confirmation, or the signed-out notice.
+#[derive(Template)]
+#[template(path = "logout.html", config = "src/http/templates/askama.toml")]
+pub struct LogoutPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Ask before signing out.
+    pub confirm: bool,
+    /// The client asking, if known.
+    pub client_name: Option<&'a str>,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// Request parameters carried through the confirmation.
+    pub fields: Vec<(&'a str, String)>,
+}
+
 /// The account page.
 #[derive(Template)]
 #[template(path = "account.html", config = "src/http/templates/askama.toml")]

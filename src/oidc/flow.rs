@@ -250,6 +250,7 @@ pub async fn decide_consent(
 }
 
 async fn issue_code(svc: &Services, request: &AuthorizationRequest, session: &Session) -> Result<Response, OAuthError> {
+    super::logout::remember_client(svc, &session.sid, &request.client_id).await?;
     let code = random_token(32);
     let record = AuthCode {
         client_id: request.client_id.clone(),

@@ -21,6 +21,12 @@ pub struct ProviderMetadata {
     pub introspection_endpoint: String,
     /// Client authentication at the introspection endpoint.
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RP-initiated logout.
+    pub end_session_endpoint: String,
+    /// Back-channel logout.
+    pub backchannel_logout_supported: bool,
+    /// Logout tokens carry `sid`.
+    pub backchannel_logout_session_supported: bool,
     /// RFC 7009 revocation endpoint.
     pub revocation_endpoint: String,
     /// Client authentication at the revocation endpoint.
@@ -76,6 +82,9 @@ impl ProviderMetadata {
             userinfo_endpoint: issuer.endpoint("/userinfo"),
             introspection_endpoint: issuer.endpoint("/introspect"),
             introspection_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+            end_session_endpoint: issuer.endpoint("/end_session"),
+            backchannel_logout_supported: true,
+            backchannel_logout_session_supported: true,
             revocation_endpoint: issuer.endpoint("/revoke"),
             revocation_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
             jwks_uri: issuer.endpoint("/jwks"),

@@ -14,6 +14,7 @@ mod flow;
 mod health;
 mod introspect;
 mod keys;
+mod logout;
 mod migrations;
 mod startup;
 mod state;

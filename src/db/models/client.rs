@@ -37,6 +37,12 @@ pub struct ClientRow {
     pub subject_type: String,
     /// May be granted the admin scope.
     pub admin: bool,
+    /// Where RP-initiated logout may return, space-separated.
+    pub post_logout_redirect_uris: String,
+    /// Back-channel logout receiver.
+    pub backchannel_logout_uri: Option<String>,
+    /// Ending a session revokes this client's refresh tokens from it.
+    pub logout_revokes_refresh: bool,
 }
 
 /// Loads one client.
@@ -70,6 +76,9 @@ pub fn update(conn: &mut AnyConnection, row: &ClientRow) -> Result<bool, DbError
             clients::first_party.eq(row.first_party),
             clients::subject_type.eq(&row.subject_type),
             clients::admin.eq(row.admin),
+            clients::post_logout_redirect_uris.eq(&row.post_logout_redirect_uris),
+            clients::backchannel_logout_uri.eq(&row.backchannel_logout_uri),
+            clients::logout_revokes_refresh.eq(row.logout_revokes_refresh),
         ))
         .execute(conn)?;
     Ok(updated > 0)
@@ -121,6 +130,18 @@ impl ClientRow {
             subject_type: self.subject_type.parse().map_err(|e| corrupt("subject type", e))?,
             first_party: self.first_party,
             admin: self.admin,
+            post_logout_redirect_uris: words(&self.post_logout_redirect_uris)
+                .iter()
+                .map(|u| RedirectUri::parse(u))
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt("post-logout redirect URIs", e))?,
+            backchannel_logout_uri: self
+                .backchannel_logout_uri
+                .as_deref()
+                .map(RedirectUri::parse)
+                .transpose()
+                .map_err(|e| corrupt("back-channel logout URI", e))?,
+            logout_revokes_refresh: self.logout_revokes_refresh,
             name: self.name,
             secret_hash: self.secret_hash,
             created_at: self.created_at,
@@ -145,6 +166,9 @@ impl ClientRow {
             first_party: client.first_party,
             subject_type: client.subject_type.as_str().to_owned(),
             admin: client.admin,
+            post_logout_redirect_uris: join(client.post_logout_redirect_uris.iter().map(RedirectUri::as_str).collect()),
+            backchannel_logout_uri: client.backchannel_logout_uri.as_ref().map(|u| u.as_str().to_owned()),
+            logout_revokes_refresh: client.logout_revokes_refresh,
         }
     }
 }

@@ -63,6 +63,18 @@ pub fn mark_used(conn: &mut AnyConnection, token_hash: &str, at: i64) -> Result<
     Ok(updated == 1)
 }
 
+/// Revokes a client's live tokens from one browser session; returns how many.
+pub fn revoke_for_session(conn: &mut AnyConnection, sid: &str, client_id: &str, at: i64) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::sid.eq(sid))
+            .filter(refresh_tokens::client_id.eq(client_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(at))
+    .execute(conn)?)
+}
+
 /// Revokes every token of a family; returns how many were live.
 pub fn revoke_family(conn: &mut AnyConnection, family_id: &str, at: i64) -> Result<usize, DbError> {
     Ok(diesel::update(
