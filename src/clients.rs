@@ -17,17 +17,23 @@ const MAX_ENTRIES: usize = 10_000;
 
 type Entry = (Instant, Option<Arc<Client>>);
 
+/// How long a fetched `jwks_uri` document is reused.
+const REMOTE_JWKS_TTL: Duration = Duration::from_secs(300);
+/// Largest `jwks_uri` document accepted.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+
 /// Cached client lookups.
 pub struct ClientRegistry {
     db: DbPool,
     ttl: Duration,
     cache: Mutex<HashMap<ClientId, Entry>>,
+    remote_jwks: Mutex<HashMap<String, (Instant, jsonwebtoken::jwk::JwkSet)>>,
 }
 
 impl ClientRegistry {
     /// A registry caching for `ttl` (zero disables the cache).
     pub fn new(db: DbPool, ttl: Duration) -> Self {
-        Self { db, ttl, cache: Mutex::new(HashMap::new()) }
+        Self { db, ttl, cache: Mutex::new(HashMap::new()), remote_jwks: Mutex::new(HashMap::new()) }
     }
 
     /// The client `id`, or `None` when it is not registered.
@@ -50,6 +56,31 @@ impl ClientRegistry {
             cache.insert(id.clone(), (Instant::now(), client.clone()));
         }
         Ok(client)
+    }
+
+    /// A client's JWK Set from its `jwks_uri`, cached for five minutes. The fetch has
+    /// the outbound client's timeouts, follows no redirects and reads at most 64 KiB.
+    pub async fn remote_jwks(&self, http: &reqwest::Client, uri: &str) -> Option<jsonwebtoken::jwk::JwkSet> {
+        if let Some((at, set)) = self.remote_jwks.lock().unwrap_or_else(|p| p.into_inner()).get(uri)
+            && at.elapsed() < REMOTE_JWKS_TTL
+        {
+            return Some(set.clone());
+        }
+        let response = http.get(uri).send().await.ok()?.error_for_status().ok()?;
+        if response.content_length().is_some_and(|n| n as usize > MAX_JWKS_BYTES) {
+            return None;
+        }
+        let body = response.bytes().await.ok()?;
+        if body.len() > MAX_JWKS_BYTES {
+            return None;
+        }
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_slice(&body).ok()?;
+        let mut cache = self.remote_jwks.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= 1000 {
+            cache.clear();
+        }
+        cache.insert(uri.to_owned(), (Instant::now(), set.clone()));
+        Some(set)
     }
 
     /// Forgets the client named `id` (unparsed), if it is cached.

@@ -107,6 +107,12 @@ struct CreateClient {
     /// Ending a citizen's session revokes this client's refresh tokens from it.
     #[arg(long)]
     logout_revokes_refresh: bool,
+    /// JWK Set JSON with the client's public keys (private_key_jwt).
+    #[arg(long, conflicts_with = "jwks_uri")]
+    jwks: Option<String>,
+    /// URL of the client's JWK Set (private_key_jwt).
+    #[arg(long)]
+    jwks_uri: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -196,6 +202,8 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                 post_logout_redirect_uris: args.post_logout_redirect_uris,
                 backchannel_logout_uri: args.backchannel_logout_uri,
                 logout_revokes_refresh: args.logout_revokes_refresh,
+                jwks: args.jwks,
+                jwks_uri: args.jwks_uri,
             };
             let created = admin::clients::create(&db, &audit, CLI_ACTOR, spec).await.map_err(admin_error)?;
             let mut value = serde_json::to_value(&created.client).map_err(|e| e.to_string())?;

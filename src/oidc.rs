@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod acr;
+pub mod assertion;
 pub mod authorize;
 pub mod client_auth;
 pub mod code_grant;

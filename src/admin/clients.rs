@@ -46,6 +46,10 @@ pub struct ClientSpec {
     pub backchannel_logout_uri: Option<String>,
     /// Ending a session revokes its refresh tokens for this client.
     pub logout_revokes_refresh: bool,
+    /// Inline JWK Set JSON (private_key_jwt).
+    pub jwks: Option<String>,
+    /// JWK Set URL (private_key_jwt).
+    pub jwks_uri: Option<String>,
 }
 
 /// A client as shown to operators (never its secret).
@@ -77,6 +81,10 @@ pub struct ClientView {
     pub backchannel_logout_uri: Option<String>,
     /// Ending a session revokes its refresh tokens for this client.
     pub logout_revokes_refresh: bool,
+    /// Whether public keys are registered inline.
+    pub jwks: bool,
+    /// JWK Set URL.
+    pub jwks_uri: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -97,6 +105,8 @@ impl From<&Client> for ClientView {
             post_logout_redirect_uris: c.post_logout_redirect_uris.iter().map(|u| u.as_str().to_owned()).collect(),
             backchannel_logout_uri: c.backchannel_logout_uri.as_ref().map(|u| u.as_str().to_owned()),
             logout_revokes_refresh: c.logout_revokes_refresh,
+            jwks: c.jwks.is_some(),
+            jwks_uri: c.jwks_uri.clone(),
             created_at: c.created_at,
         }
     }
@@ -168,6 +178,9 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
     if subject_type == SubjectType::Pairwise && hosts.len() != 1 {
         return Err(invalid("subject type", "pairwise clients need redirect URIs on exactly one host (their sector)"));
     }
+    if auth_method == AuthMethod::PrivateKeyJwt && spec.secret.is_some() {
+        return Err(invalid("secret", "a private_key_jwt client authenticates with its key, not a secret"));
+    }
     if auth_method == AuthMethod::None {
         if spec.secret.is_some() {
             return Err(invalid("secret", "a public client (auth method none) has no secret"));
@@ -192,6 +205,32 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
             Some(uri)
         }
     };
+    let jwks = match (&spec.jwks, &spec.jwks_uri) {
+        (Some(_), Some(_)) => return Err(invalid("jwks", "register either jwks or jwks_uri, not both")),
+        (Some(raw), None) => {
+            let value: serde_json::Value =
+                serde_json::from_str(raw).map_err(|e| invalid("jwks", format!("not JSON: {e}")))?;
+            let private = ["d", "p", "q", "dp", "dq", "qi", "k"];
+            let keys = value.get("keys").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+            if keys.is_empty() || keys.iter().any(|k| private.iter().any(|m| k.get(m).is_some())) {
+                return Err(invalid("jwks", "must hold at least one key and only public keys"));
+            }
+            let set: jsonwebtoken::jwk::JwkSet =
+                serde_json::from_value(value).map_err(|e| invalid("jwks", format!("not a JWK Set: {e}")))?;
+            Some(serde_json::to_string(&set).expect("a JWK Set always serializes"))
+        }
+        (None, Some(uri)) => {
+            if !uri.starts_with("https://") && RedirectUri::parse(uri).is_err() {
+                return Err(invalid("jwks_uri", "must be an https URL (http only on loopback)"));
+            }
+            None
+        }
+        (None, None) => None,
+    };
+    let uses_keys = auth_method == AuthMethod::PrivateKeyJwt;
+    if uses_keys != (jwks.is_some() || spec.jwks_uri.is_some()) {
+        return Err(invalid("jwks", "private_key_jwt needs jwks or jwks_uri, and only it uses them"));
+    }
     if spec.admin && !grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid("admin", "an admin client must use client_credentials"));
     }
@@ -203,7 +242,7 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
             return Err(invalid("secret", "must not contain control characters"));
         }
         Some(s) => Some(s),
-        None if auth_method == AuthMethod::None => None,
+        None if matches!(auth_method, AuthMethod::None | AuthMethod::PrivateKeyJwt) => None,
         None => Some(generate_client_secret()),
     };
     let at = now();
@@ -224,6 +263,8 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
         post_logout_redirect_uris,
         backchannel_logout_uri,
         logout_revokes_refresh: spec.logout_revokes_refresh,
+        jwks,
+        jwks_uri: spec.jwks_uri,
     };
     Ok((client, secret))
 }

@@ -19,6 +19,8 @@ diesel::table! {
         post_logout_redirect_uris -> Text,
         backchannel_logout_uri -> Nullable<Text>,
         logout_revokes_refresh -> Bool,
+        jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
     }
 }
 

@@ -85,6 +85,8 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// A public client (no secret): only with PKCE.
     None,
+    /// A JWT signed with the client's key (RFC 7523 §2.2, OIDC Core §9).
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -94,6 +96,7 @@ impl AuthMethod {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
             Self::None => "none",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
 }
@@ -106,8 +109,9 @@ impl FromStr for AuthMethod {
             "client_secret_basic" => Ok(Self::ClientSecretBasic),
             "client_secret_post" => Ok(Self::ClientSecretPost),
             "none" => Ok(Self::None),
+            "private_key_jwt" => Ok(Self::PrivateKeyJwt),
             other => Err(DomainError::new(format!(
-                "unknown token endpoint auth method `{other}` (use client_secret_basic, client_secret_post or none)"
+                "unknown token endpoint auth method `{other}` (use client_secret_basic, client_secret_post, private_key_jwt or none)"
             ))),
         }
     }
@@ -208,6 +212,10 @@ pub struct Client {
     pub backchannel_logout_uri: Option<super::RedirectUri>,
     /// Ending a session revokes this client's refresh tokens issued in it.
     pub logout_revokes_refresh: bool,
+    /// Inline JWK Set JSON for `private_key_jwt` (checked at registration).
+    pub jwks: Option<String>,
+    /// JWK Set URL for `private_key_jwt`.
+    pub jwks_uri: Option<String>,
 }
 
 impl Client {

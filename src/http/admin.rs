@@ -153,6 +153,8 @@ pub struct ClientRequest {
     backchannel_logout_uri: Option<String>,
     #[serde(default)]
     logout_revokes_refresh: bool,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
 }
 
 impl From<ClientRequest> for ClientSpec {
@@ -172,6 +174,8 @@ impl From<ClientRequest> for ClientSpec {
             post_logout_redirect_uris: r.post_logout_redirect_uris,
             backchannel_logout_uri: r.backchannel_logout_uri,
             logout_revokes_refresh: r.logout_revokes_refresh,
+            jwks: r.jwks.map(|v| v.to_string()),
+            jwks_uri: r.jwks_uri,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::json;
 
+use super::assertion;
 use super::params::Params;
 use super::{ErrorCode, OAuthError};
 use crate::app::Services;
@@ -21,6 +22,7 @@ pub struct Presented {
     method: AuthMethod,
     client_id: String,
     secret: String,
+    assertion: Option<String>,
 }
 
 impl std::fmt::Debug for Presented {
@@ -38,19 +40,44 @@ impl Presented {
     /// neither, is an error.
     pub fn extract(authorization: Option<&str>, params: &Params) -> Result<Self, OAuthError> {
         let body_secret = params.get("client_secret");
+        if let Some(assertion_type) = params.get("client_assertion_type") {
+            if authorization.is_some() || body_secret.is_some() {
+                return Err(OAuthError::invalid_request("use only one client authentication method"));
+            }
+            if assertion_type != assertion::JWT_BEARER {
+                return Err(OAuthError::new(ErrorCode::InvalidClient, "unsupported client_assertion_type"));
+            }
+            let assertion = params.require("client_assertion")?;
+            let claimed = assertion::claimed_client(assertion).ok_or_else(failed)?;
+            if params.get("client_id").is_some_and(|id| id != claimed) {
+                return Err(OAuthError::invalid_request("client_id differs from the assertion's subject"));
+            }
+            return Ok(Self {
+                method: AuthMethod::PrivateKeyJwt,
+                client_id: claimed,
+                secret: String::new(),
+                assertion: Some(assertion.to_owned()),
+            });
+        }
         let Some(header) = authorization else {
             let Some(secret) = body_secret else {
                 // A public client identifies itself without a secret (RFC 6749 §2.3, PKCE).
                 let Some(client_id) = params.get("client_id") else {
                     return Err(OAuthError::new(ErrorCode::InvalidClient, "client authentication is required"));
                 };
-                return Ok(Self { method: AuthMethod::None, client_id: client_id.into(), secret: String::new() });
+                return Ok(Self {
+                    method: AuthMethod::None,
+                    client_id: client_id.into(),
+                    secret: String::new(),
+                    assertion: None,
+                });
             };
             let client_id = params.require("client_id")?;
             return Ok(Self {
                 method: AuthMethod::ClientSecretPost,
                 client_id: client_id.into(),
                 secret: secret.into(),
+                assertion: None,
             });
         };
         if body_secret.is_some() {
@@ -78,7 +105,7 @@ impl Presented {
         if params.get("client_id").is_some_and(|body_id| body_id != client_id) {
             return Err(OAuthError::invalid_request("client_id in the body differs from the authenticated client"));
         }
-        Ok(Self { method: AuthMethod::ClientSecretBasic, client_id, secret })
+        Ok(Self { method: AuthMethod::ClientSecretBasic, client_id, secret, assertion: None })
     }
 }
 
@@ -102,6 +129,12 @@ pub async fn authenticate(svc: &Services, presented: Presented, ip: Option<IpAdd
         None => Some("unknown client"),
         Some(c) if c.auth_method != presented.method => Some("authentication method not registered for this client"),
         Some(c) if c.is_public() => None,
+        Some(c) if c.auth_method == AuthMethod::PrivateKeyJwt => {
+            match assertion::verify(svc, c, presented.assertion.as_deref().unwrap_or_default()).await {
+                Ok(()) => None,
+                Err(refused) => Some(refused.0),
+            }
+        }
         Some(c) if c.secret_hash.as_deref().is_some_and(|h| verify_client_secret(&presented.secret, h)) => None,
         Some(_) => Some("wrong secret"),
     };

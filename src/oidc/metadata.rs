@@ -49,6 +49,8 @@ pub struct ProviderMetadata {
     pub id_token_signing_alg_values_supported: Vec<&'static str>,
     /// Client authentication at the token endpoint.
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// Algorithms for `private_key_jwt` assertions.
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
     /// Claims Vhod can release.
     pub claims_supported: Vec<&'static str>,
     /// PKCE methods.
@@ -81,12 +83,21 @@ impl ProviderMetadata {
             token_endpoint: issuer.endpoint("/token"),
             userinfo_endpoint: issuer.endpoint("/userinfo"),
             introspection_endpoint: issuer.endpoint("/introspect"),
-            introspection_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post"],
+            introspection_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+            ],
             end_session_endpoint: issuer.endpoint("/end_session"),
             backchannel_logout_supported: true,
             backchannel_logout_session_supported: true,
             revocation_endpoint: issuer.endpoint("/revoke"),
-            revocation_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
+            revocation_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "none",
+            ],
             jwks_uri: issuer.endpoint("/jwks"),
             scopes_supported: vec!["openid", "profile", "email", "phone", "address", "offline_access"],
             response_types_supported: vec!["code"],
@@ -95,7 +106,13 @@ impl ProviderMetadata {
             acr_values_supported: acr::SUPPORTED.to_vec(),
             subject_types_supported: vec!["public", "pairwise"],
             id_token_signing_alg_values_supported: vec!["RS256"],
-            token_endpoint_auth_methods_supported: vec!["client_secret_basic", "client_secret_post", "none"],
+            token_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "none",
+            ],
+            token_endpoint_auth_signing_alg_values_supported: vec!["RS256", "PS256", "ES256"],
             claims_supported: vec![
                 "sub",
                 "iss",

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod admin;
+mod assertion;
 mod authorize;
 mod cli;
 mod discovery;

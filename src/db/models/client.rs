@@ -43,6 +43,10 @@ pub struct ClientRow {
     pub backchannel_logout_uri: Option<String>,
     /// Ending a session revokes this client's refresh tokens from it.
     pub logout_revokes_refresh: bool,
+    /// Inline JWK Set (private_key_jwt).
+    pub jwks: Option<String>,
+    /// JWK Set URL (private_key_jwt).
+    pub jwks_uri: Option<String>,
 }
 
 /// Loads one client.
@@ -79,6 +83,8 @@ pub fn update(conn: &mut AnyConnection, row: &ClientRow) -> Result<bool, DbError
             clients::post_logout_redirect_uris.eq(&row.post_logout_redirect_uris),
             clients::backchannel_logout_uri.eq(&row.backchannel_logout_uri),
             clients::logout_revokes_refresh.eq(row.logout_revokes_refresh),
+            clients::jwks.eq(&row.jwks),
+            clients::jwks_uri.eq(&row.jwks_uri),
         ))
         .execute(conn)?;
     Ok(updated > 0)
@@ -142,6 +148,8 @@ impl ClientRow {
                 .transpose()
                 .map_err(|e| corrupt("back-channel logout URI", e))?,
             logout_revokes_refresh: self.logout_revokes_refresh,
+            jwks: self.jwks,
+            jwks_uri: self.jwks_uri,
             name: self.name,
             secret_hash: self.secret_hash,
             created_at: self.created_at,
@@ -169,6 +177,8 @@ impl ClientRow {
             post_logout_redirect_uris: join(client.post_logout_redirect_uris.iter().map(RedirectUri::as_str).collect()),
             backchannel_logout_uri: client.backchannel_logout_uri.as_ref().map(|u| u.as_str().to_owned()),
             logout_revokes_refresh: client.logout_revokes_refresh,
+            jwks: client.jwks.clone(),
+            jwks_uri: client.jwks_uri.clone(),
         }
     }
 }

@@ -1,0 +1,2 @@
+ALTER TABLE clients DROP COLUMN jwks_uri;
+ALTER TABLE clients DROP COLUMN jwks;
