@@ -70,6 +70,10 @@ pub enum AuditKind {
     RevocationDenied,
     /// A back-channel logout token was delivered (or given up on).
     BackchannelLogout,
+    /// An initial access token for dynamic registration was issued.
+    RegistrationTokenIssued,
+    /// A client registered itself.
+    ClientRegistered,
 }
 
 impl AuditKind {
@@ -98,6 +102,8 @@ impl AuditKind {
             Self::IntrospectionDenied => "introspection.denied",
             Self::RevocationDenied => "revocation.denied",
             Self::BackchannelLogout => "logout.backchannel",
+            Self::RegistrationTokenIssued => "registration.token_issued",
+            Self::ClientRegistered => "client.registered",
         }
     }
 }

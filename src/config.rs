@@ -62,6 +62,8 @@ pub struct Settings {
     pub clients: ClientSettings,
     /// Browser sessions.
     pub session: SessionSettings,
+    /// Dynamic client registration.
+    pub registration: RegistrationSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -170,6 +172,15 @@ impl Default for TokenSettings {
     fn default() -> Self {
         Self { access_token_ttl_secs: 900, id_token_ttl_secs: 900, refresh_token_ttl_secs: 30 * 86_400 }
     }
+}
+
+/// `[registration]`
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationSettings {
+    /// Serve and advertise `/register` (each registration still needs an initial access
+    /// token from `vhod registration token`).
+    pub enabled: bool,
 }
 
 /// `[session]`
@@ -346,6 +357,7 @@ impl Settings {
             login_ip_max_failures: self.security.login_ip_max_failures,
             login_lockout: Duration::from_secs(self.security.login_lockout_secs.max(1)),
             client_cache_ttl: Duration::from_secs(self.clients.cache_ttl_secs),
+            registration_enabled: self.registration.enabled,
             client_auth_max_failures: self.security.client_auth_max_failures,
             client_auth_lockout: Duration::from_secs(self.security.client_auth_lockout_secs.max(1)),
             log_format: format,
@@ -420,6 +432,8 @@ pub struct Config {
     pub login_lockout: Duration,
     /// How long a cached client is trusted.
     pub client_cache_ttl: Duration,
+    /// Dynamic client registration is open (with initial access tokens).
+    pub registration_enabled: bool,
     /// Client-authentication failures before lockout.
     pub client_auth_max_failures: u64,
     /// Lockout window.

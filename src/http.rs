@@ -16,6 +16,7 @@ pub mod i18n;
 mod login;
 mod logout;
 mod pages;
+mod register;
 mod token;
 mod userinfo;
 
@@ -53,6 +54,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account", web::get().to(account::account))
         .route("/account/consents", web::post().to(account::revoke_consent))
         .route("/logout", web::post().to(account::logout))
+        .route("/register", web::post().to(register::create))
+        .route("/register/{client_id}", web::get().to(register::read))
+        .route("/register/{client_id}", web::put().to(register::update))
+        .route("/register/{client_id}", web::delete().to(register::delete))
         .route("/end_session", web::get().to(logout::end_session_get))
         .route("/end_session", web::post().to(logout::end_session_post))
         .route("/end_session/confirm", web::post().to(logout::confirm))

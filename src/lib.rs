@@ -24,6 +24,7 @@ pub mod jose;
 pub mod keys;
 pub mod login;
 pub mod oidc;
+pub mod registration;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

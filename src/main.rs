@@ -43,6 +43,22 @@ enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Dynamic client registration.
+    #[command(subcommand)]
+    Registration(RegistrationCommand),
+}
+
+#[derive(Subcommand)]
+enum RegistrationCommand {
+    /// Issue an initial access token for POST /register (printed once).
+    Token {
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 86_400)]
+        ttl_secs: i64,
+        /// How many registrations it may open (default: unlimited until it expires).
+        #[arg(long)]
+        uses: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -248,6 +264,13 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                 .await
                 .map_err(admin_error)?;
             print(json, &user, &format!("created user {} (id {})", user.username, user.id))
+        }
+        Command::Registration(RegistrationCommand::Token { ttl_secs, uses }) => {
+            let token = vhod::registration::issue_initial_token(&db, &audit, CLI_ACTOR, ttl_secs, uses)
+                .await
+                .map_err(admin_error)?;
+            let value = serde_json::json!({ "initial_access_token": token.expose_secret(), "expires_in": ttl_secs });
+            print(json, &value, &format!("initial access token (shown once): {}", token.expose_secret()))
         }
         Command::Keys(command) => {
             let (keys, _) = startup::open_keys(&config, &db).await.map_err(startup_error)?;

@@ -265,6 +265,7 @@ fn build(spec: ClientSpec) -> Result<(Client, Option<SecretString>), AdminError>
         logout_revokes_refresh: spec.logout_revokes_refresh,
         jwks,
         jwks_uri: spec.jwks_uri,
+        registration_token_hash: None,
     };
     Ok((client, secret))
 }

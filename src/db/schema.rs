@@ -21,6 +21,7 @@ diesel::table! {
         logout_revokes_refresh -> Bool,
         jwks -> Nullable<Text>,
         jwks_uri -> Nullable<Text>,
+        registration_token_hash -> Nullable<Text>,
     }
 }
 
@@ -98,5 +99,15 @@ diesel::table! {
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Initial access tokens that open dynamic client registration.
+    initial_access_tokens (token_hash) {
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        uses_left -> Nullable<BigInt>,
     }
 }

@@ -216,6 +216,8 @@ pub struct Client {
     pub jwks: Option<String>,
     /// JWK Set URL for `private_key_jwt`.
     pub jwks_uri: Option<String>,
+    /// SHA-256 (base64url) of its registration access token, if registered dynamically.
+    pub registration_token_hash: Option<String>,
 }
 
 impl Client {

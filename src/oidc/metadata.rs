@@ -27,6 +27,9 @@ pub struct ProviderMetadata {
     pub backchannel_logout_supported: bool,
     /// Logout tokens carry `sid`.
     pub backchannel_logout_session_supported: bool,
+    /// RFC 7591 registration endpoint, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
     /// RFC 7009 revocation endpoint.
     pub revocation_endpoint: String,
     /// Client authentication at the revocation endpoint.
@@ -91,6 +94,7 @@ impl ProviderMetadata {
             end_session_endpoint: issuer.endpoint("/end_session"),
             backchannel_logout_supported: true,
             backchannel_logout_session_supported: true,
+            registration_endpoint: config.registration_enabled.then(|| issuer.endpoint("/register")),
             revocation_endpoint: issuer.endpoint("/revoke"),
             revocation_endpoint_auth_methods_supported: vec![
                 "client_secret_basic",

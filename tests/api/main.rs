@@ -17,6 +17,7 @@ mod introspect;
 mod keys;
 mod logout;
 mod migrations;
+mod register;
 mod startup;
 mod state;
 mod token;

@@ -47,6 +47,8 @@ pub struct ClientRow {
     pub jwks: Option<String>,
     /// JWK Set URL (private_key_jwt).
     pub jwks_uri: Option<String>,
+    /// SHA-256 of the RFC 7592 registration access token (dynamically registered clients).
+    pub registration_token_hash: Option<String>,
 }
 
 /// Loads one client.
@@ -103,6 +105,12 @@ pub fn update_secret(
     Ok(updated > 0)
 }
 
+/// Stores the digest of a client's registration access token.
+pub fn set_registration_token(conn: &mut AnyConnection, id: &str, token_hash: &str) -> Result<(), DbError> {
+    diesel::update(clients::table.find(id)).set(clients::registration_token_hash.eq(token_hash)).execute(conn)?;
+    Ok(())
+}
+
 /// Deletes a client; returns whether it existed.
 pub fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, DbError> {
     Ok(diesel::delete(clients::table.find(id)).execute(conn)? > 0)
@@ -150,6 +158,7 @@ impl ClientRow {
             logout_revokes_refresh: self.logout_revokes_refresh,
             jwks: self.jwks,
             jwks_uri: self.jwks_uri,
+            registration_token_hash: self.registration_token_hash,
             name: self.name,
             secret_hash: self.secret_hash,
             created_at: self.created_at,
@@ -179,6 +188,7 @@ impl ClientRow {
             logout_revokes_refresh: client.logout_revokes_refresh,
             jwks: client.jwks.clone(),
             jwks_uri: client.jwks_uri.clone(),
+            registration_token_hash: client.registration_token_hash.clone(),
         }
     }
 }
