@@ -146,6 +146,13 @@ fn spec(id: String, m: Metadata) -> Result<ClientSpec, RegistrationError> {
             "scope `{other}` cannot be self-registered; ask an operator"
         )));
     }
+    // Vhod itself calls these URLs: from self-registered clients, only public https
+    // (no loopback http), so registration cannot aim Vhod at its own host (SSRF).
+    for (field, url) in [("jwks_uri", &m.jwks_uri), ("backchannel_logout_uri", &m.backchannel_logout_uri)] {
+        if url.as_deref().is_some_and(|u| !u.starts_with("https://")) {
+            return Err(RegistrationError::InvalidClientMetadata(format!("{field} must be an https URL")));
+        }
+    }
     Ok(ClientSpec {
         id,
         name: m.client_name,

@@ -109,6 +109,14 @@ async fn registered_metadata_is_validated_strictly() {
             "invalid_client_metadata",
         ),
         (json!({ "redirect_uris": "https://rp.example.ru/cb" }), "invalid_client_metadata"),
+        (
+            json!({ "redirect_uris": ["https://rp.example.ru/cb"], "backchannel_logout_uri": "http://127.0.0.1:8080/admin" }),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({ "grant_types": ["client_credentials"], "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "http://127.0.0.1/jwks" }),
+            "invalid_client_metadata",
+        ),
     ];
     for (body, expected) in cases {
         let response = register(&app, Some(&token), body.clone()).await;
