@@ -226,6 +226,16 @@ impl Client {
         self.redirect_uris.iter().any(|r| r.as_str() == uri)
     }
 
+    /// The audiences of its tokens when none is asked for: the configured ones, or the
+    /// client itself when it has none.
+    pub fn default_audiences(&self) -> Vec<super::Audience> {
+        if self.audiences.is_empty() {
+            vec![super::Audience::parse(self.id.as_str()).expect("client ids are valid audiences")]
+        } else {
+            self.audiences.clone()
+        }
+    }
+
     /// Whether it is a public client (no secret; PKCE required).
     pub fn is_public(&self) -> bool {
         self.auth_method == AuthMethod::None

@@ -40,32 +40,46 @@ fn failure(e: RegistrationError) -> HttpResponse {
     response.json(json!({ "error": e.code(), "error_description": description }))
 }
 
-fn ok(status: StatusCode, body: serde_json::Value) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(body)
+/// Runs `action` with the bearer token when registration is open, answering `status`
+/// with its JSON (or 204 when it has none).
+async fn guarded<F, Fut>(req: &HttpRequest, svc: &Services, status: StatusCode, action: F) -> HttpResponse
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<serde_json::Value>, RegistrationError>>,
+{
+    if !svc.config.registration_enabled {
+        return closed();
+    }
+    let result = match token(req) {
+        Ok(token) => action(token.to_owned()).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(Some(body)) => HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(body),
+        Ok(None) => HttpResponse::NoContent().finish(),
+        Err(e) => failure(e),
+    }
 }
 
 /// `POST /register`.
 pub async fn create(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> HttpResponse {
-    if !svc.config.registration_enabled {
-        return closed();
-    }
-    let result = match token(&req) {
-        Ok(token) => registration::register(&svc, token, &body).await,
-        Err(e) => Err(e),
-    };
-    result.map_or_else(failure, |body| ok(StatusCode::CREATED, body))
+    let service = svc.clone();
+    guarded(&req, &svc, StatusCode::CREATED, |token| async move {
+        registration::register(&service, &token, &body).await.map(Some)
+    })
+    .await
 }
 
 /// `GET /register/{client_id}`.
 pub async fn read(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> HttpResponse {
-    if !svc.config.registration_enabled {
-        return closed();
-    }
-    let result = match token(&req) {
-        Ok(token) => registration::read(&svc, &path, token).await,
-        Err(e) => Err(e),
-    };
-    result.map_or_else(failure, |body| ok(StatusCode::OK, body))
+    let service = svc.clone();
+    guarded(
+        &req,
+        &svc,
+        StatusCode::OK,
+        |token| async move { registration::read(&service, &path, &token).await.map(Some) },
+    )
+    .await
 }
 
 /// `PUT /register/{client_id}`.
@@ -75,24 +89,18 @@ pub async fn update(
     body: web::Bytes,
     svc: web::Data<Services>,
 ) -> HttpResponse {
-    if !svc.config.registration_enabled {
-        return closed();
-    }
-    let result = match token(&req) {
-        Ok(token) => registration::update(&svc, &path, token, &body).await,
-        Err(e) => Err(e),
-    };
-    result.map_or_else(failure, |body| ok(StatusCode::OK, body))
+    let service = svc.clone();
+    guarded(&req, &svc, StatusCode::OK, |token| async move {
+        registration::update(&service, &path, &token, &body).await.map(Some)
+    })
+    .await
 }
 
 /// `DELETE /register/{client_id}`.
 pub async fn delete(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> HttpResponse {
-    if !svc.config.registration_enabled {
-        return closed();
-    }
-    let result = match token(&req) {
-        Ok(token) => registration::delete(&svc, &path, token).await,
-        Err(e) => Err(e),
-    };
-    result.map_or_else(failure, |()| HttpResponse::NoContent().finish())
+    let service = svc.clone();
+    guarded(&req, &svc, StatusCode::NO_CONTENT, |token| async move {
+        registration::delete(&service, &path, &token).await.map(|()| None)
+    })
+    .await
 }

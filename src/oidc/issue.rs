@@ -112,7 +112,8 @@ fn at_hash(access_token: &str) -> String {
     b64url(&d.as_ref()[..16])
 }
 
-fn sign_error(e: crate::jose::JoseError) -> OAuthError {
+/// A signing failure is a server error.
+pub(super) fn sign_error(e: crate::jose::JoseError) -> OAuthError {
     OAuthError::from(KeyError::Generate(e.to_string()))
 }
 
@@ -127,8 +128,7 @@ pub async fn user_tokens(
     let iat = now();
     let sub = subject::for_client(svc, client, grant.user_id);
     let jti = random_token(16);
-    let own_audience = [Audience::parse(client.id.as_str()).expect("client ids are valid audiences")];
-    let audiences = if client.audiences.is_empty() { &own_audience[..] } else { &client.audiences[..] };
+    let audiences = client.default_audiences();
     let access_ttl = config.access_token_ttl.as_secs() as i64;
     let scope = grant.scopes.to_string();
     let keys = svc.keys.current();
@@ -139,7 +139,7 @@ pub async fn user_tokens(
             &UserAccessClaims {
                 iss: config.issuer.as_str(),
                 sub: &sub,
-                aud: AudienceClaim::of(audiences),
+                aud: AudienceClaim::of(&audiences),
                 client_id: client.id.as_str(),
                 iat,
                 exp: iat + access_ttl,

@@ -175,11 +175,7 @@ fn logout_token(svc: &Services, client: &Client, session: &Session) -> Result<St
         sid: &session.sid,
         events: json!({ "http://schemas.openid.net/event/backchannel-logout": {} }),
     };
-    svc.keys
-        .current()
-        .active()
-        .sign("logout+jwt", &claims)
-        .map_err(|e| OAuthError::from(crate::keys::KeyError::Generate(e.to_string())))
+    svc.keys.current().active().sign("logout+jwt", &claims).map_err(super::issue::sign_error)
 }
 
 /// POSTs the logout token, retrying on failure; the outcome is audited.

@@ -110,10 +110,7 @@ async fn client_credentials(
         scope: scope.as_deref(),
     };
     let keys = svc.keys.current();
-    let access_token = keys
-        .active()
-        .sign("at+jwt", &claims)
-        .map_err(|e| OAuthError::from(crate::keys::KeyError::Generate(e.to_string())))?;
+    let access_token = keys.active().sign("at+jwt", &claims).map_err(super::issue::sign_error)?;
     svc.audit
         .record(
             AuditEvent::success(AuditKind::TokenIssued)
@@ -167,10 +164,7 @@ fn granted_scopes(client: &Client, requested: Option<&str>) -> Result<Scopes, OA
 /// client's configured audiences, or the client itself when it has none.
 fn audiences(client: &Client, resources: &[String]) -> Result<Vec<Audience>, OAuthError> {
     if resources.is_empty() {
-        if client.audiences.is_empty() {
-            return Ok(vec![Audience::parse(client.id.as_str()).expect("client ids are valid audiences")]);
-        }
-        return Ok(client.audiences.clone());
+        return Ok(client.default_audiences());
     }
     let mut out: Vec<Audience> = Vec::new();
     for raw in resources {

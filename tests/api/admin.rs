@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use vhod::admin::clients::ClientSpec;
 
-use crate::helpers::{TestApp, TestDb, error_code, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{TestApp, TestDb, error_code, spawn_app, spawn_app_on, spawn_app_with, wait_until};
 
 /// An admin client and a token with `vhod:admin`.
 async fn admin_token(app: &TestApp) -> String {
@@ -227,32 +227,13 @@ async fn the_openapi_document_is_valid_and_matches_the_routes() {
     }
 }
 
-async fn kids(app: &TestApp) -> Vec<String> {
-    let body: Value = app.http.get(app.url("/jwks")).send().await.unwrap().json().await.unwrap();
-    body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
-}
-
-async fn wait_for<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what} within 10 s");
-}
-
 #[actix_web::test]
 async fn a_second_node_on_the_same_database_follows_a_rotation() {
     let db = Arc::new(TestDb::new());
     let kek = vhod::jose::Kek::generate();
     let a = spawn_app_on(db.clone(), kek.clone(), |_| {}).await;
     let b = spawn_app_on(db.clone(), kek, |_| {}).await;
-    assert_eq!(kids(&a).await, kids(&b).await, "both nodes start on the same key");
+    assert_eq!(a.jwks_kids().await, b.jwks_kids().await, "both nodes start on the same key");
     let token = admin_token(&a).await;
     let key: Value = a
         .http
@@ -266,21 +247,12 @@ async fn a_second_node_on_the_same_database_follows_a_rotation() {
         .unwrap();
     let kid = key["kid"].as_str().unwrap().to_owned();
     let started = std::time::Instant::now();
-    wait_for("node B publishes and signs with the new key", || async { kids(&b).await.first() == Some(&kid) }).await;
+    wait_until("node B publishes and signs with the new key", || async { b.jwks_kids().await.first() == Some(&kid) })
+        .await;
     assert!(started.elapsed() < Duration::from_secs(3), "agreement within the refresh interval (1 s) plus slack");
     // Tokens from either node verify against either node's JWKS.
     let (id, secret) = b.service_client("svc").await;
-    let body: Value = b
-        .http
-        .post(b.url("/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = b.client_credentials(&id, &secret).await.json().await.unwrap();
     let header = jsonwebtoken::decode_header(body["access_token"].as_str().unwrap()).unwrap();
     assert_eq!(header.kid.as_deref(), Some(kid.as_str()));
 }
@@ -292,12 +264,12 @@ async fn scheduled_rotation_pre_publishes_then_signs_with_the_next_key() {
         s.keys.prepublish_secs = 2;
     })
     .await;
-    let first = kids(&app).await;
-    wait_for("a scheduled key is published", || async { kids(&app).await.len() == 2 }).await;
-    let published = kids(&app).await;
+    let first = app.jwks_kids().await;
+    wait_until("a scheduled key is published", || async { app.jwks_kids().await.len() == 2 }).await;
+    let published = app.jwks_kids().await;
     assert_eq!(published[0], first[0], "the new key is published before it signs");
     let next = published[1].clone();
-    wait_for("the scheduled key signs", || async { kids(&app).await.first() == Some(&next) }).await;
-    assert!(kids(&app).await.contains(&first[0]), "the old key stays published");
+    wait_until("the scheduled key signs", || async { app.jwks_kids().await.first() == Some(&next) }).await;
+    assert!(app.jwks_kids().await.contains(&first[0]), "the old key stays published");
     app.wait_for_audit_kind("key.rotated").await;
 }

@@ -179,6 +179,23 @@ impl TestApp {
         panic!("no audit event {kind}");
     }
 
+    /// `POST /token` with client_credentials and HTTP Basic.
+    pub async fn client_credentials(&self, id: &str, secret: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/token"))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The `kid`s in `/jwks`, in published order.
+    pub async fn jwks_kids(&self) -> Vec<String> {
+        let body: serde_json::Value = self.http.get(self.url("/jwks")).send().await.unwrap().json().await.unwrap();
+        body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+    }
+
     /// Stops the server.
     pub async fn stop(self) {
         self.handle.stop(true).await;
@@ -234,6 +251,21 @@ pub async fn spawn_app_on(
     actix_web::rt::spawn(app.run_until_stopped());
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { address: format!("http://127.0.0.1:{port}"), http, services, settings, db, kek, handle }
+}
+
+/// Polls `check` every 100 ms for up to 10 s.
+pub async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within 10 s");
 }
 
 /// Parses a JSON error body and returns `error`.

@@ -1,29 +1,13 @@
 //! Keys survive restarts, rotate with publication before use, and need the right KEK.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, TestDb, run_cli, spawn_app, spawn_app_on};
-
-async fn kids(app: &TestApp) -> Vec<String> {
-    let body: Value = app.http.get(app.url("/jwks")).send().await.unwrap().json().await.unwrap();
-    body["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
-}
+use crate::helpers::{TestApp, TestDb, run_cli, spawn_app, spawn_app_on, wait_until};
 
 async fn token_kid(app: &TestApp, id: &str, secret: &str) -> String {
-    let body: Value = app
-        .http
-        .post(app.url("/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.client_credentials(id, secret).await.json().await.unwrap();
     jsonwebtoken::decode_header(body["access_token"].as_str().unwrap()).unwrap().kid.unwrap()
 }
 
@@ -33,11 +17,11 @@ async fn restarting_keeps_the_signing_key_and_every_client() {
     let kek = vhod::jose::Kek::generate();
     let first = spawn_app_on(db.clone(), kek.clone(), |_| {}).await;
     let (id, secret) = first.service_client("durable").await;
-    let kid = kids(&first).await;
+    let kid = first.jwks_kids().await;
     first.stop().await;
 
     let second = spawn_app_on(db, kek, |_| {}).await;
-    assert_eq!(kids(&second).await, kid);
+    assert_eq!(second.jwks_kids().await, kid);
     assert_eq!(token_kid(&second, &id, &secret).await, kid[0]);
 }
 
@@ -58,7 +42,7 @@ async fn a_wrong_key_encryption_key_stops_startup_with_a_clear_message() {
 async fn rotation_publishes_the_next_key_first_and_keeps_the_old_one_until_its_tokens_expire() {
     let app = spawn_app().await;
     let (id, secret) = app.service_client("svc").await;
-    let original = kids(&app).await;
+    let original = app.jwks_kids().await;
     assert_eq!(original.len(), 1);
 
     // Default rotation pre-publishes: the new key is in JWKS but does not sign yet.
@@ -67,7 +51,7 @@ async fn rotation_publishes_the_next_key_first_and_keeps_the_old_one_until_its_t
     let pending: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(pending["status"], "pending");
     let pending_kid = pending["kid"].as_str().unwrap().to_owned();
-    wait_until(|| async { kids(&app).await.contains(&pending_kid) }).await;
+    wait_until("the key set changes", || async { app.jwks_kids().await.contains(&pending_kid) }).await;
     assert_eq!(token_kid(&app, &id, &secret).await, original[0], "a pending key does not sign");
 
     // Immediate rotation: the newest key signs, the superseded ones stay published.
@@ -76,8 +60,8 @@ async fn rotation_publishes_the_next_key_first_and_keeps_the_old_one_until_its_t
     let active: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(active["status"], "active");
     let active_kid = active["kid"].as_str().unwrap().to_owned();
-    wait_until(|| async { token_kid(&app, &id, &secret).await == active_kid }).await;
-    let published = kids(&app).await;
+    wait_until("the key set changes", || async { token_kid(&app, &id, &secret).await == active_kid }).await;
+    let published = app.jwks_kids().await;
     assert_eq!(published[0], active_kid, "the signing key comes first");
     assert!(published.contains(&original[0]), "the old key stays until its tokens expire");
     assert!(published.contains(&pending_kid));
@@ -93,18 +77,4 @@ async fn rotation_publishes_the_next_key_first_and_keeps_the_old_one_until_its_t
     let until = retiring["published_until"].as_i64().unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!(until >= now + 900, "published at least one access-token lifetime after retirement");
-}
-
-async fn wait_until<F, Fut>(mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("condition not met within 10 s");
 }

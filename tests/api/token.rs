@@ -312,14 +312,7 @@ async fn clients_not_registered_for_a_grant_get_unauthorized_client() {
 async fn successful_token_responses_are_not_cacheable() {
     let app = spawn_app().await;
     let (id, secret) = app.service_client("svc").await;
-    let response = app
-        .http
-        .post(app.url("/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let response = app.client_credentials(&id, &secret).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["pragma"], "no-cache");
@@ -339,14 +332,7 @@ async fn a_database_outage_gives_503_json_not_a_hang() {
     let (id, secret) = app.service_client("svc").await;
     app.db.drop_now();
     let started = std::time::Instant::now();
-    let response = app
-        .http
-        .post(app.url("/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let response = app.client_credentials(&id, &secret).await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(error_code(response).await, "temporarily_unavailable");
@@ -369,14 +355,7 @@ async fn a_storage_failure_gives_500_json_not_a_panic() {
         })
         .await
         .unwrap();
-    let response = app
-        .http
-        .post(app.url("/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+    let response = app.client_credentials(&id, &secret).await;
     assert_eq!(response.status(), 500);
     assert_eq!(error_code(response).await, "server_error");
 }
