@@ -3,10 +3,12 @@
 //! value. This module depends on nothing else in the crate.
 
 mod client;
+mod identity;
 mod scope;
 mod uri;
 
 pub use client::{AuthMethod, Client, ClientId, GrantType, SubjectType};
+pub use identity::{Date, Inn, Mismatch, Passport, PersonName, Phone, Snils, birth_date, normalise_name};
 pub use scope::{Scope, Scopes};
 pub use uri::{Audience, RedirectUri};
 
