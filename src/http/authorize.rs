@@ -42,7 +42,7 @@ pub async fn authorize_post(req: HttpRequest, body: web::Bytes, svc: web::Data<S
 }
 
 async fn start(req: &HttpRequest, svc: &Services, raw: &[u8]) -> HttpResponse {
-    let (request, client) = match authorize::parse(svc, raw).await {
+    let (mut request, client) = match authorize::parse(svc, raw).await {
         Ok(parsed) => parsed,
         Err(AuthorizeError::Untrusted(message)) => {
             return pages::error_page(req, StatusCode::BAD_REQUEST, |_| message.clone());
@@ -54,10 +54,12 @@ async fn start(req: &HttpRequest, svc: &Services, raw: &[u8]) -> HttpResponse {
         Ok(session) => session,
         Err(e) => return respond(req, svc, Response::Error(ErrorRedirect::for_request(&request, e))),
     };
+    let browser = Browser::of(req, svc);
+    request.browser = Some(browser.binding());
     let fallback =
         ErrorRedirect::for_request(&request, OAuthError::new(ErrorCode::TemporarilyUnavailable, "try again"));
     match flow::advance(svc, None, request, client, session.as_ref()).await {
-        Ok(step) => show(req, svc, step),
+        Ok(step) => show(req, svc, step, &browser),
         Err(e) => respond(req, svc, Response::Error(ErrorRedirect { error: e, ..fallback })),
     }
 }
@@ -70,9 +72,10 @@ pub struct Resume {
 
 /// `GET /authorize/resume?rid=…`: continue after sign-in.
 pub async fn resume(req: HttpRequest, query: web::Query<Resume>, svc: web::Data<Services>) -> HttpResponse {
+    let browser = Browser::of(&req, &svc);
     let request = match flow::load_pending(&svc, &query.rid).await {
-        Ok(Some(request)) => request,
-        Ok(None) => return expired(&req),
+        Ok(Some(request)) if request.started_by(&browser.binding()) => request,
+        Ok(_) => return expired(&req),
         Err(e) => return internal(&req, &e),
     };
     let client = match crate::domain::ClientId::parse(&request.client_id) {
@@ -88,13 +91,13 @@ pub async fn resume(req: HttpRequest, query: web::Query<Resume>, svc: web::Data<
         Err(e) => return internal(&req, &e),
     };
     match flow::advance(&svc, Some(query.into_inner().rid), request, client, session.as_ref()).await {
-        Ok(step) => show(&req, &svc, step),
+        Ok(step) => show(&req, &svc, step, &browser),
         Err(e) => internal(&req, &e),
     }
 }
 
 /// Turns a flow step into a response.
-pub fn show(req: &HttpRequest, svc: &Services, step: Step) -> HttpResponse {
+pub fn show(req: &HttpRequest, svc: &Services, step: Step, browser: &Browser) -> HttpResponse {
     match step {
         Step::Login { rid, request } => {
             let mut location = format!("/login?rid={rid}");
@@ -102,10 +105,14 @@ pub fn show(req: &HttpRequest, svc: &Services, step: Step) -> HttpResponse {
                 let lang = pages::locale(req, Some(locales));
                 location.push_str(&format!("&lang={}", lang.tag()));
             }
-            HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+            let mut response = HttpResponse::SeeOther();
+            response.insert_header((header::LOCATION, location));
+            if let Some(cookie) = browser.new_cookie.clone() {
+                response.cookie(cookie);
+            }
+            response.finish()
         }
         Step::Consent { rid, request, client } => {
-            let browser = Browser::of(req, svc);
             let locale = pages::locale(req, request.ui_locales.as_deref());
             let csrf = svc.secrets.csrf_token(&browser.id, &format!("consent:{rid}"));
             let scopes = request.scopes().iter().map(|s| describe_scope(locale, s.as_str())).collect();
@@ -117,7 +124,7 @@ pub fn show(req: &HttpRequest, svc: &Services, step: Step) -> HttpResponse {
                 rid: &rid,
                 csrf: &csrf,
             };
-            pages::render(StatusCode::OK, &page, Some(&browser))
+            pages::render(StatusCode::OK, &page, Some(browser))
         }
         Step::Respond(response) => respond(req, svc, response),
     }

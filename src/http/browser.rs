@@ -43,10 +43,21 @@ impl Browser {
         }
     }
 
+    /// What a pending authorization request stores to recognise this browser.
+    pub fn binding(&self) -> String {
+        binding_of(&self.id)
+    }
+
     /// The browser id only if the request carried one (form posts must).
     pub fn existing(req: &HttpRequest, svc: &Services) -> Option<String> {
         req.cookie(&name(svc, BROWSER)).map(|c| c.value().to_owned()).filter(|v| v.len() == 43)
     }
+}
+
+/// The binding of a browser id (its SHA-256, so the state store never holds the id).
+pub fn binding_of(id: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, id.as_bytes());
+    crate::jose::b64url(digest.as_ref())
 }
 
 /// The session cookie's value, if any.

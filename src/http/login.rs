@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::authorize::{current_session, expired, internal, respond, show};
-use super::browser::{Browser, new_session_cookie, session_cookie};
+use super::browser::{Browser, binding_of, new_session_cookie, session_cookie};
 use super::pages::{self, LoginPage};
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
@@ -31,11 +31,16 @@ pub struct LoginForm {
     password: String,
 }
 
+/// The pending request `rid`, if this browser started it, with its client.
 async fn pending_with_client(
     svc: &Services,
     rid: &str,
+    browser_id: &str,
 ) -> Result<Option<(AuthorizationRequest, std::sync::Arc<crate::domain::Client>)>, crate::oidc::OAuthError> {
     let Some(request) = flow::load_pending(svc, rid).await? else { return Ok(None) };
+    if !request.started_by(&binding_of(browser_id)) {
+        return Ok(None);
+    }
     let Ok(id) = ClientId::parse(&request.client_id) else { return Ok(None) };
     Ok(svc.clients.get(&id).await?.map(|client| (request, client)))
 }
@@ -86,12 +91,12 @@ fn login_page(
 
 /// `GET /login?rid=…`.
 pub async fn login_form(req: HttpRequest, query: web::Query<LoginQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let (request, client) = match pending_with_client(&svc, &query.rid).await {
+    let browser = Browser::of(&req, &svc);
+    let (request, client) = match pending_with_client(&svc, &query.rid, &browser.id).await {
         Ok(Some(found)) => found,
         Ok(None) => return expired(&req),
         Err(e) => return internal(&req, &e),
     };
-    let browser = Browser::of(&req, &svc);
     let hint = request.login_hint.clone().unwrap_or_default();
     let form = Form { rid: &query.rid, request: &request, client_name: &client.name, username: &hint };
     login_page(&req, &svc, &browser, form, None, StatusCode::OK)
@@ -106,7 +111,7 @@ pub async fn login_submit(req: HttpRequest, form: web::Form<LoginForm>, svc: web
     if !svc.secrets.csrf_valid(&browser_id, &format!("login:{}", form.rid), &form.csrf) {
         return pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned());
     }
-    let (mut request, client) = match pending_with_client(&svc, &form.rid).await {
+    let (mut request, client) = match pending_with_client(&svc, &form.rid, &browser_id).await {
         Ok(Some(found)) => found,
         Ok(None) => return expired(&req),
         Err(e) => return internal(&req, &e),
@@ -175,7 +180,7 @@ pub async fn consent_submit(req: HttpRequest, form: web::Form<ConsentForm>, svc:
         "deny" => false,
         _ => return pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned()),
     };
-    let (request, client) = match pending_with_client(&svc, &form.rid).await {
+    let (request, client) = match pending_with_client(&svc, &form.rid, &browser_id).await {
         Ok(Some(found)) => found,
         Ok(None) => return expired(&req),
         Err(e) => return internal(&req, &e),
@@ -184,7 +189,8 @@ pub async fn consent_submit(req: HttpRequest, form: web::Form<ConsentForm>, svc:
         Ok(Some(session)) => session,
         Ok(None) => {
             // The session ended meanwhile: sign in again, then consent again.
-            return show(&req, &svc, flow::Step::Login { rid: form.rid, request: Box::new(request) });
+            let browser = Browser { id: browser_id, new_cookie: None };
+            return show(&req, &svc, flow::Step::Login { rid: form.rid, request: Box::new(request) }, &browser);
         }
         Err(e) => return internal(&req, &e),
     };

@@ -61,6 +61,18 @@ pub struct AuthorizationRequest {
     /// The session that signed in during this request, if one did.
     #[serde(default)]
     pub signed_in_sid: Option<String>,
+    /// Digest of the browser that started the request; only it may continue it.
+    #[serde(default)]
+    pub browser: Option<String>,
+}
+
+impl AuthorizationRequest {
+    /// Whether the browser with this binding started the request.
+    pub fn started_by(&self, binding: &str) -> bool {
+        self.browser
+            .as_deref()
+            .is_some_and(|b| bool::from(subtle::ConstantTimeEq::ct_eq(b.as_bytes(), binding.as_bytes())))
+    }
 }
 
 impl AuthorizationRequest {
@@ -281,6 +293,7 @@ pub async fn parse(
             .unwrap_or_default(),
         received_at: crate::db::now(),
         signed_in_sid: None,
+        browser: None,
     };
     Ok((request, client))
 }

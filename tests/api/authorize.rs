@@ -489,6 +489,14 @@ async fn the_login_page_is_accessible_localised_and_protected() {
     let b = browser();
     let started = start(&client.rp, &[], &[("ui_locales", "en"), ("login_hint", "ivanov")]);
     let response = b.get(&started.url).send().await.unwrap();
+    let set_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     let cookie = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap();
     let page = b.get(app.url(&cookie)).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -500,9 +508,6 @@ async fn the_login_page_is_accessible_localised_and_protected() {
     assert!(html.contains(r#"<label for="password">"#) && html.contains(r#"autocomplete="current-password""#));
     assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(headers["cache-control"], "no-store");
-    let set_cookie =
-        headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join("; ");
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
 
     let plain = start(&client.rp, &[], &[]);
     let login = b.get(&plain.url).send().await.unwrap().headers()["location"].to_str().unwrap().to_owned();
@@ -670,9 +675,8 @@ async fn cookies_are_secure_and_host_prefixed_when_the_issuer_is_https() {
         .send()
         .await
         .unwrap();
-    let login = response.headers()["location"].to_str().unwrap().to_owned();
-    let page = app.http.get(app.url(&login)).send().await.unwrap();
-    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert_eq!(response.status(), 303);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("__Host-vhod_browser="), "{cookie}");
     for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
@@ -690,4 +694,27 @@ async fn web_client_without_discovery(app: &TestApp) -> &'static str {
     })
     .await;
     "secure"
+}
+
+#[actix_web::test]
+async fn a_pending_sign_in_belongs_to_the_browser_that_started_it() {
+    let app = spawn_app().await;
+    citizen(&app, "ivanov", PASSWORD).await;
+    let client = web_client(&app, "portal", "rp.example.ru", |s| s.first_party = true).await;
+    let victim = browser();
+    let Reached::Login { html } = follow(&app, &victim, start(&client.rp, &[], &[]).url, &client.redirect_uri).await
+    else {
+        panic!()
+    };
+    let rid = hidden(&html, "rid");
+    let attacker = browser();
+    authorize(&app, &attacker, &start(&client.rp, &[], &[]).url, &client, ("ivanov", PASSWORD)).await;
+    for path in [format!("/login?rid={rid}"), format!("/authorize/resume?rid={rid}")] {
+        let response = attacker.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{path}: another browser cannot continue it");
+        assert!(response.headers().get("location").is_none());
+    }
+    // The browser that started it still can.
+    let response = sign_in(&app, &victim, &html, "ivanov", PASSWORD).await;
+    assert_eq!(response.status(), 303);
 }
