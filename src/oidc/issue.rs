@@ -59,16 +59,26 @@ impl<'a> AudienceClaim<'a> {
     }
 }
 
+/// RFC 9068 §2.2 access-token claims, shared by every grant.
 #[derive(Serialize)]
-struct UserAccessClaims<'a> {
-    iss: &'a str,
-    sub: &'a str,
-    aud: AudienceClaim<'a>,
-    client_id: &'a str,
-    iat: i64,
-    exp: i64,
-    jti: &'a str,
-    scope: String,
+pub(super) struct AccessTokenClaims<'a> {
+    pub(super) iss: &'a str,
+    pub(super) sub: &'a str,
+    pub(super) aud: AudienceClaim<'a>,
+    pub(super) client_id: &'a str,
+    pub(super) iat: i64,
+    pub(super) exp: i64,
+    pub(super) jti: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) scope: Option<&'a str>,
+    /// Present when a citizen signed in (not for client_credentials).
+    #[serde(flatten)]
+    pub(super) user: Option<UserContext<'a>>,
+}
+
+/// How and when the citizen behind an access token authenticated.
+#[derive(Serialize)]
+pub(super) struct UserContext<'a> {
     auth_time: i64,
     acr: &'a str,
     amr: &'a [String],
@@ -136,7 +146,7 @@ pub async fn user_tokens(
         .active()
         .sign(
             "at+jwt",
-            &UserAccessClaims {
+            &AccessTokenClaims {
                 iss: config.issuer.as_str(),
                 sub: &sub,
                 aud: AudienceClaim::of(&audiences),
@@ -144,12 +154,15 @@ pub async fn user_tokens(
                 iat,
                 exp: iat + access_ttl,
                 jti: &jti,
-                scope: scope.clone(),
-                auth_time: grant.auth_time,
-                acr: grant.acr,
-                amr: grant.amr,
-                sid: grant.sid,
-                uref: (client.subject_type == SubjectType::Pairwise).then(|| svc.secrets.seal_reference(grant.user_id)),
+                scope: Some(&scope),
+                user: Some(UserContext {
+                    auth_time: grant.auth_time,
+                    acr: grant.acr,
+                    amr: grant.amr,
+                    sid: grant.sid,
+                    uref: (client.subject_type == SubjectType::Pairwise)
+                        .then(|| svc.secrets.seal_reference(grant.user_id)),
+                }),
             },
         )
         .map_err(sign_error)?;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::client_auth::{self, Presented};
-use super::issue::AudienceClaim;
+use super::issue::{AccessTokenClaims, AudienceClaim};
 use super::params::Params;
 use super::{ErrorCode, OAuthError};
 use crate::app::Services;
@@ -50,20 +50,6 @@ pub struct TokenRequest<'a> {
     pub ip: Option<IpAddr>,
 }
 
-/// RFC 9068 §2.2 claims.
-#[derive(Serialize)]
-struct AccessTokenClaims<'a> {
-    iss: &'a str,
-    sub: &'a str,
-    aud: AudienceClaim<'a>,
-    client_id: &'a str,
-    iat: i64,
-    exp: i64,
-    jti: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'a str>,
-}
-
 /// Handles a token request end to end.
 pub async fn exchange(svc: &Services, request: TokenRequest<'_>) -> Result<TokenResponse, OAuthError> {
     let params = Params::from_form(request.content_type, request.body)?;
@@ -99,6 +85,7 @@ async fn client_credentials(
     let iat = now();
     let ttl = svc.config.access_token_ttl.as_secs();
     let aud: Vec<&str> = audiences.iter().map(Audience::as_str).collect();
+    let jti = crate::jose::random_token(16);
     let claims = AccessTokenClaims {
         iss: svc.config.issuer.as_str(),
         sub: client.id.as_str(),
@@ -106,8 +93,9 @@ async fn client_credentials(
         client_id: client.id.as_str(),
         iat,
         exp: iat + ttl as i64,
-        jti: crate::jose::random_token(16),
+        jti: &jti,
         scope: scope.as_deref(),
+        user: None,
     };
     let keys = svc.keys.current();
     let access_token = keys.active().sign("at+jwt", &claims).map_err(super::issue::sign_error)?;

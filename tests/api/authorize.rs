@@ -8,28 +8,12 @@ use openidconnect::{
 use serde_json::Value;
 
 use crate::flow::{
-    Reached, WebClient, authorize, browser, citizen, decide, follow, hidden, location, query, sign_in, start,
+    Reached, WebClient, authorize, browser, citizen, decide, exchange, follow, hidden, location, query, sign_in, start,
     web_client,
 };
 use crate::helpers::{TestApp, error_code, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-async fn exchange(
-    app: &TestApp,
-    client: &WebClient,
-    code: &str,
-    verifier: PkceCodeVerifier,
-) -> openidconnect::core::CoreTokenResponse {
-    client
-        .rp
-        .exchange_code(AuthorizationCode::new(code.into()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&app.http)
-        .await
-        .expect("code exchange")
-}
 
 #[actix_web::test]
 async fn the_code_flow_with_pkce_yields_a_valid_id_token_userinfo_and_refresh_token() {

@@ -222,3 +222,33 @@ pub async fn authorize(
         };
     }
 }
+
+/// Exchanges a code with the relying party library (PKCE verifier included).
+pub async fn exchange(
+    app: &TestApp,
+    client: &WebClient,
+    code: &str,
+    verifier: PkceCodeVerifier,
+) -> openidconnect::core::CoreTokenResponse {
+    client
+        .rp
+        .exchange_code(openidconnect::AuthorizationCode::new(code.into()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&app.http)
+        .await
+        .expect("code exchange")
+}
+
+/// The whole code flow for `credentials` in `browser`: the tokens the client receives.
+pub async fn code_flow_tokens(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    client: &WebClient,
+    scopes: &[&str],
+    credentials: (&str, &str),
+) -> openidconnect::core::CoreTokenResponse {
+    let started = start(&client.rp, scopes, &[]);
+    let params = authorize(app, browser, &started.url, client, credentials).await;
+    exchange(app, client, &params["code"], started.verifier).await
+}

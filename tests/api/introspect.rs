@@ -3,7 +3,7 @@
 use openidconnect::{OAuth2TokenResponse, TokenResponse as _};
 use serde_json::Value;
 
-use crate::flow::{WebClient, authorize, browser, citizen, start, web_client};
+use crate::flow::{WebClient, browser, citizen, code_flow_tokens, web_client};
 use crate::helpers::{TestApp, error_code, spawn_app};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -21,16 +21,7 @@ async fn introspect(app: &TestApp, client: (&str, &str), token: &str) -> Value {
 
 /// Signs a citizen in through `client` and returns its tokens.
 async fn user_tokens(app: &TestApp, client: &WebClient) -> (String, String) {
-    let started = start(&client.rp, &["email", "offline_access"], &[]);
-    let params = authorize(app, &browser(), &started.url, client, ("ivanov", PASSWORD)).await;
-    let tokens = client
-        .rp
-        .exchange_code(openidconnect::AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request_async(&app.http)
-        .await
-        .unwrap();
+    let tokens = code_flow_tokens(app, &browser(), client, &["email", "offline_access"], ("ivanov", PASSWORD)).await;
     assert!(tokens.id_token().is_some());
     (tokens.access_token().secret().clone(), tokens.refresh_token().unwrap().secret().clone())
 }

@@ -8,8 +8,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use openidconnect::{OAuth2TokenResponse, TokenResponse as _};
 use serde_json::Value;
 
-use crate::flow::{Reached, WebClient, authorize, browser, citizen, follow, hidden, start, web_client};
-use crate::helpers::{TestApp, error_code, spawn_app};
+use crate::flow::{Reached, WebClient, browser, citizen, code_flow_tokens, follow, hidden, start, web_client};
+use crate::helpers::{error_code, spawn_app};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -63,19 +63,6 @@ fn claims(jwt: &str) -> (Value, Value) {
     (part(0), part(1))
 }
 
-async fn sign_in(app: &TestApp, b: &reqwest::Client, client: &WebClient) -> openidconnect::core::CoreTokenResponse {
-    let started = start(&client.rp, &["offline_access"], &[]);
-    let params = authorize(app, b, &started.url, client, ("ivanov", PASSWORD)).await;
-    client
-        .rp
-        .exchange_code(openidconnect::AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request_async(&app.http)
-        .await
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn rp_initiated_logout_ends_the_session_and_notifies_clients_over_the_back_channel() {
     let app = spawn_app().await;
@@ -90,8 +77,8 @@ async fn rp_initiated_logout_ends_the_session_and_notifies_clients_over_the_back
     .await;
     let keeper = web_client(&app, "keeper", "keeper.example.ru", |s| s.first_party = true).await;
     let b = browser();
-    let tokens = sign_in(&app, &b, &portal).await;
-    let kept = sign_in(&app, &b, &keeper).await;
+    let tokens = code_flow_tokens(&app, &b, &portal, &["offline_access"], ("ivanov", PASSWORD)).await;
+    let kept = code_flow_tokens(&app, &b, &keeper, &["offline_access"], ("ivanov", PASSWORD)).await;
     let id_token = tokens.id_token().unwrap().to_string();
     let (_, id_claims) = claims(&id_token);
 
@@ -151,7 +138,7 @@ async fn logout_without_a_hint_asks_first_and_unregistered_redirects_are_refused
     })
     .await;
     let b = browser();
-    sign_in(&app, &b, &portal).await;
+    code_flow_tokens(&app, &b, &portal, &["offline_access"], ("ivanov", PASSWORD)).await;
 
     let evil = b
         .get(app.url("/end_session?client_id=portal&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"))
