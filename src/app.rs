@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::accounts::registry::Registry;
 use crate::audit::Audit;
 use crate::clients::ClientRegistry;
 use crate::config::Config;
@@ -9,6 +10,7 @@ use crate::credentials::PasswordVerifierPool;
 use crate::db::DbPool;
 use crate::jose::ServerSecrets;
 use crate::keys::KeyService;
+use crate::login::otp::OtpSender;
 use crate::state::StateStore;
 
 /// Everything a request may need, built once at startup.
@@ -34,4 +36,8 @@ pub struct Services {
     pub outbound: reqwest::Client,
     /// Password verification threads (one per core).
     pub passwords: Arc<PasswordVerifierPool>,
+    /// SMS one-time codes.
+    pub otp: Arc<OtpSender>,
+    /// Identity registry for standard-level checks.
+    pub registry: Arc<Registry>,
 }

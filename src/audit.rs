@@ -74,6 +74,22 @@ pub enum AuditKind {
     RegistrationTokenIssued,
     /// A client registered itself.
     ClientRegistered,
+    /// A one-time code was sent (or a notice in its place).
+    OtpSent,
+    /// The SMS gateway failed.
+    SmsFailed,
+    /// A wrong one-time code was entered.
+    OtpFailed,
+    /// A number was locked after repeated wrong codes.
+    OtpLocked,
+    /// A citizen registered an account.
+    AccountRegistered,
+    /// A citizen changed identity data or sign-in methods.
+    AccountChanged,
+    /// A registry check finished.
+    RegistryChecked,
+    /// An account's level changed.
+    LevelChanged,
 }
 
 impl AuditKind {
@@ -104,6 +120,14 @@ impl AuditKind {
             Self::BackchannelLogout => "logout.backchannel",
             Self::RegistrationTokenIssued => "registration.token_issued",
             Self::ClientRegistered => "client.registered",
+            Self::OtpSent => "otp.sent",
+            Self::SmsFailed => "sms.failed",
+            Self::OtpFailed => "otp.failed",
+            Self::OtpLocked => "otp.locked",
+            Self::AccountRegistered => "account.registered",
+            Self::AccountChanged => "account.changed",
+            Self::RegistryChecked => "registry.checked",
+            Self::LevelChanged => "account.level_changed",
         }
     }
 }

@@ -10,6 +10,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod citizens;
+
+pub use citizens::{
+    HttpSmsConfig, OtpPolicy, OtpSettings, RegistrySettings, RegistrySource, SmsGatewayConfig, SmsSettings,
+};
+
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -64,6 +70,12 @@ pub struct Settings {
     pub session: SessionSettings,
     /// Dynamic client registration.
     pub registration: RegistrationSettings,
+    /// Outgoing SMS.
+    pub sms: SmsSettings,
+    /// One-time codes.
+    pub otp: OtpSettings,
+    /// Identity registry.
+    pub registry: RegistrySettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -333,7 +345,13 @@ impl Settings {
         if self.security.client_auth_max_failures == 0 {
             return Err(ConfigError::new("security.client_auth_max_failures", "must be at least 1"));
         }
+        let sms = self.sms.validate()?;
+        let otp = self.otp.validate()?;
+        let registry = self.registry.validate()?;
         Ok(Config {
+            sms,
+            otp,
+            registry,
             bind,
             workers: self.server.workers,
             issuer,
@@ -438,6 +456,12 @@ pub struct Config {
     pub client_auth_max_failures: u64,
     /// Lockout window.
     pub client_auth_lockout: Duration,
+    /// SMS gateway.
+    pub sms: SmsGatewayConfig,
+    /// One-time-code limits.
+    pub otp: OtpPolicy,
+    /// Identity registry.
+    pub registry: RegistrySource,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter.

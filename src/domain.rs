@@ -2,13 +2,15 @@
 //! at the boundary ("parse, don't validate"), so deeper code never sees an unchecked
 //! value. This module depends on nothing else in the crate.
 
+mod assurance;
 mod client;
 mod identity;
 mod scope;
 mod uri;
 
+pub use assurance::{AccountLevel, Gender, VerificationMethod};
 pub use client::{AuthMethod, Client, ClientId, GrantType, SubjectType};
-pub use identity::{Date, Inn, Mismatch, Passport, PersonName, Phone, Snils, birth_date, normalise_name};
+pub use identity::{Date, Inn, Mismatch, Passport, PersonName, Phone, Snils, birth_date, normalise_name, rfc3339};
 pub use scope::{Scope, Scopes};
 pub use uri::{Audience, RedirectUri};
 

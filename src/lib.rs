@@ -4,13 +4,14 @@
 //!
 //! ```text
 //! http                                  actix-web: routes, extractors, status codes
-//!   └─> oidc · admin · keys             protocol and domain services, no actix types
-//!         └─> db · state · jose · credentials · audit
+//!   └─> oidc · login · accounts · admin · keys   protocol and domain services, no actix types
+//!         └─> db · state · jose · credentials · audit · notify
 //!               └─> domain              validated newtypes
 //! ```
 //!
 //! `config`, `telemetry`, `app` and `startup` wire the layers together.
 
+pub mod accounts;
 pub mod admin;
 pub mod app;
 pub mod audit;
@@ -23,6 +24,7 @@ pub mod http;
 pub mod jose;
 pub mod keys;
 pub mod login;
+pub mod notify;
 pub mod oidc;
 pub mod registration;
 pub mod startup;

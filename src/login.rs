@@ -2,6 +2,7 @@
 //! method with per-account and per-address lockout. Later methods (SMS, federation,
 //! passkeys…) end the same way: a [`Session`] with their `amr` and `acr`.
 
+pub mod otp;
 pub mod password;
 pub mod session;
 

@@ -6,6 +6,7 @@ pub mod access;
 pub mod acr;
 pub mod assertion;
 pub mod authorize;
+pub mod claims;
 pub mod client_auth;
 pub mod code_grant;
 pub mod flow;

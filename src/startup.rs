@@ -91,7 +91,13 @@ impl Application {
             .user_agent(concat!("vhod/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ConfigError::new("server.bind", format!("cannot build the HTTP client: {e}")))?;
+        let sms = crate::notify::SmsSender::from_config(&config.sms)
+            .map_err(|e| ConfigError::new("sms.gateway", e.to_string()))?;
+        let registry = crate::accounts::registry::Registry::from_config(&config.registry)
+            .map_err(|e| ConfigError::new("registry.source", e.to_string()))?;
         let services = Services {
+            otp: crate::login::otp::OtpSender::new(sms),
+            registry: Arc::new(registry),
             outbound,
             config: Arc::new(config),
             db,
@@ -103,6 +109,11 @@ impl Application {
             secrets: Arc::new(secrets),
             passwords,
         };
+        match crate::accounts::resume_pending(&services).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "resumed interrupted registry checks"),
+            Err(e) => tracing::warn!(error = %e, "cannot resume registry checks"),
+        }
         let port = listener.local_addr().map_err(|e| ConfigError::new("server.bind", e.to_string()))?.port();
         let data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

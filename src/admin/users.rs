@@ -9,8 +9,7 @@ use crate::credentials::hash_password;
 use crate::db::models::user::{self as user_db, UserRow};
 use crate::db::{DbError, DbPool, now};
 
-/// Shortest password accepted (NIST SP 800-63B §5.1.1.2).
-pub const MIN_PASSWORD_LEN: usize = 8;
+pub use crate::accounts::MIN_PASSWORD_LEN;
 
 /// Optional profile data for a new user.
 #[derive(Debug, Default)]
@@ -60,22 +59,11 @@ pub async fn create(
         .await
         .map_err(|e| AdminError::Invalid(format!("password hashing failed: {e}")))??;
     let at = now();
-    let row = UserRow {
-        id: crate::jose::random_token(16),
-        username: username.clone(),
-        password_hash: Some(phc),
-        created_at: at,
-        updated_at: at,
-        given_name: profile.given_name,
-        family_name: profile.family_name,
-        middle_name: None,
-        birthdate: None,
-        email: profile.email,
-        email_verified: false,
-        phone_number: None,
-        phone_number_verified: false,
-        address: None,
-    };
+    let mut row = UserRow::new(crate::jose::random_token(16), username.clone(), at);
+    row.password_hash = Some(phc);
+    row.given_name = profile.given_name;
+    row.family_name = profile.family_name;
+    row.email = profile.email;
     let view = UserView { id: row.id.clone(), username: row.username.clone(), created_at: at };
     db.run(move |conn| user_db::insert(conn, &row)).await.map_err(|e| match e {
         DbError::Conflict => AdminError::Conflict(format!("user {username}")),

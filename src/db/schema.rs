@@ -55,6 +55,27 @@ diesel::table! {
         phone_number -> Nullable<Text>,
         phone_number_verified -> Bool,
         address -> Nullable<Text>,
+        account_level -> Text,
+        gender -> Nullable<Text>,
+        snils -> Nullable<Text>,
+        inn -> Nullable<Text>,
+        id_document -> Nullable<Text>,
+        registry_status -> Nullable<Text>,
+        registry_detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Who verified which identity data of an account, when, and how (append-only).
+    identity_verifications (id) {
+        id -> Text,
+        user_id -> Text,
+        level -> Text,
+        method -> Text,
+        verifier -> Text,
+        claims -> Text,
+        evidence -> Text,
+        created_at -> BigInt,
     }
 }
 

@@ -198,6 +198,13 @@ impl fmt::Display for Date {
     }
 }
 
+/// Unix seconds as an RFC 3339 UTC timestamp.
+pub fn rfc3339(secs: i64) -> String {
+    let date = Date::from_unix_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!("{date}T{:02}:{:02}:{:02}Z", t / 3600, t % 3600 / 60, t % 60)
+}
+
 /// A birth date that exists, is not in the future and is plausible for a living
 /// person (at most 130 years ago).
 pub fn birth_date(raw: &str, today: Date) -> Result<Date, DomainError> {
@@ -385,6 +392,8 @@ mod tests {
         assert_eq!(Date::from_unix_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix_days(20_426).to_string(), "2025-12-04");
         assert_eq!(Date::from_unix_days(11_016).to_string(), "2000-02-29");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_764_806_400 + 3661), "2025-12-04T01:01:01Z");
     }
 
     #[test]

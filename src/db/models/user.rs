@@ -5,16 +5,17 @@ use diesel::prelude::*;
 use crate::db::schema::users;
 use crate::db::{AnyConnection, DbError};
 
-/// A stored citizen account.
-#[derive(Clone, Queryable, Selectable, Insertable)]
+/// A stored citizen account. Identity data is kept exactly as entered.
+#[derive(Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_null = true)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct UserRow {
     /// Stable subject identifier.
     pub id: String,
-    /// Sign-in name.
+    /// Sign-in name (self-registered accounts: the phone number they registered with).
     pub username: String,
-    /// Argon2id PHC string.
+    /// Argon2id PHC string; `None` for passwordless accounts.
     pub password_hash: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
@@ -38,6 +39,50 @@ pub struct UserRow {
     pub phone_number_verified: bool,
     /// OIDC address claim as JSON.
     pub address: Option<String>,
+    /// `simplified`, `standard` or `confirmed`.
+    pub account_level: String,
+    /// `female` or `male`.
+    pub gender: Option<String>,
+    /// СНИЛС, 11 digits.
+    pub snils: Option<String>,
+    /// ИНН, 12 digits.
+    pub inn: Option<String>,
+    /// Identity document as JSON (`IdDocument`).
+    pub id_document: Option<String>,
+    /// State of the registry check: `pending`, `matched`, `mismatch`, `not_found`,
+    /// `error`, `unavailable`.
+    pub registry_status: Option<String>,
+    /// JSON list of mismatching fields with reasons.
+    pub registry_detail: Option<String>,
+}
+
+impl UserRow {
+    /// A new simplified account with nothing but a sign-in name.
+    pub fn new(id: String, username: String, at: i64) -> Self {
+        Self {
+            id,
+            username,
+            password_hash: None,
+            created_at: at,
+            updated_at: at,
+            given_name: None,
+            family_name: None,
+            middle_name: None,
+            birthdate: None,
+            email: None,
+            email_verified: false,
+            phone_number: None,
+            phone_number_verified: false,
+            address: None,
+            account_level: "simplified".into(),
+            gender: None,
+            snils: None,
+            inn: None,
+            id_document: None,
+            registry_status: None,
+            registry_detail: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for UserRow {
@@ -46,10 +91,15 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
-/// Inserts a user; `DbError::Conflict` when the user name is taken.
+/// Inserts a user; `DbError::Conflict` when the user name (or verified phone) is taken.
 pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), DbError> {
     diesel::insert_into(users::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// Writes every column of an existing user.
+pub fn update(conn: &mut AnyConnection, row: &UserRow) -> Result<bool, DbError> {
+    Ok(diesel::update(users::table.find(&row.id)).set(row).execute(conn)? == 1)
 }
 
 /// Loads a user by id.
@@ -60,4 +110,30 @@ pub fn find_by_id(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>,
 /// Loads a user by sign-in name.
 pub fn find_by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRow>, DbError> {
     Ok(users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()?)
+}
+
+/// The account that signs in with this verified phone number.
+pub fn find_by_verified_phone(conn: &mut AnyConnection, phone: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table
+        .filter(users::phone_number.eq(phone))
+        .filter(users::phone_number_verified.eq(true))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Another account at standard level or above with this SNILS.
+pub fn verified_snils_holder(conn: &mut AnyConnection, snils: &str, except: &str) -> Result<Option<String>, DbError> {
+    Ok(users::table
+        .filter(users::snils.eq(snils))
+        .filter(users::id.ne(except))
+        .filter(users::account_level.ne("simplified"))
+        .select(users::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Accounts whose registry check was interrupted.
+pub fn pending_checks(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
+    Ok(users::table.filter(users::registry_status.eq("pending")).select(users::id).load(conn)?)
 }

@@ -1,0 +1,11 @@
+DROP TABLE identity_verifications;
+DROP INDEX users_registry_pending;
+DROP INDEX users_snils;
+DROP INDEX users_verified_phone;
+ALTER TABLE users DROP COLUMN registry_detail;
+ALTER TABLE users DROP COLUMN registry_status;
+ALTER TABLE users DROP COLUMN id_document;
+ALTER TABLE users DROP COLUMN inn;
+ALTER TABLE users DROP COLUMN snils;
+ALTER TABLE users DROP COLUMN gender;
+ALTER TABLE users DROP COLUMN account_level;
