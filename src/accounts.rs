@@ -252,7 +252,8 @@ async fn save(svc: &Services, mut user: UserRow) -> Result<(), AccountError> {
     Ok(())
 }
 
-fn check_password(password: &SecretString) -> Result<(), AccountError> {
+/// Checks a new password's length (NIST SP 800-63B: length, not composition).
+pub fn check_password(password: &SecretString) -> Result<(), AccountError> {
     let length = password.expose_secret().chars().count();
     if !(MIN_PASSWORD_LEN..=256).contains(&length) {
         return Err(AccountError::Invalid(vec![field(

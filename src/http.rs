@@ -17,6 +17,8 @@ mod login;
 mod logout;
 mod pages;
 mod register;
+mod signup;
+mod sms;
 mod token;
 mod userinfo;
 
@@ -53,6 +55,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/userinfo", web::post().to(userinfo::userinfo_post))
         .route("/account", web::get().to(account::account))
         .route("/account/consents", web::post().to(account::revoke_consent))
+        .route("/account/identity", web::post().to(account::identity))
+        .route("/account/password", web::post().to(account::password))
+        .route("/account/phone/remove", web::post().to(account::remove_phone))
+        .route("/account/sessions/end", web::post().to(account::end_session))
+        .route("/sms", web::get().to(sms::start_form))
+        .route("/sms", web::post().to(sms::start))
+        .route("/sms/code", web::get().to(sms::code_form))
+        .route("/sms/code", web::post().to(sms::verify))
+        .route("/sms/resend", web::post().to(sms::resend))
+        .route("/signup", web::get().to(signup::form))
+        .route("/signup", web::post().to(signup::submit))
         .route("/logout", web::post().to(account::logout))
         .route("/register", web::post().to(register::create))
         .route("/register/{client_id}", web::get().to(register::read))

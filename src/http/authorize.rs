@@ -112,6 +112,14 @@ pub fn show(req: &HttpRequest, svc: &Services, step: Step, browser: &Browser) ->
             }
             response.finish()
         }
+        Step::StepUp { rid, .. } => {
+            let mut response = HttpResponse::SeeOther();
+            response.insert_header((header::LOCATION, format!("/sms?purpose=step_up&rid={rid}")));
+            if let Some(cookie) = browser.new_cookie.clone() {
+                response.cookie(cookie);
+            }
+            response.finish()
+        }
         Step::Consent { rid, request, client } => {
             let locale = pages::locale(req, request.ui_locales.as_deref());
             let csrf = svc.secrets.csrf_token(&browser.id, &format!("consent:{rid}"));

@@ -1,6 +1,10 @@
 //! Page texts in Russian and English, chosen from `ui_locales`, then `Accept-Language`,
 //! then Russian.
 
+mod citizen;
+
+pub use citizen::{CitizenTexts, field_label, level_name, method_name, registry_status};
+
 /// A supported language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
@@ -187,11 +191,18 @@ pub fn describe_scope(locale: Locale, scope: &str) -> String {
             "Подтверждение вашей личности (идентификатор учётной записи)",
             "Confirm who you are (your account identifier)",
         ),
-        "profile" => ("Имя, фамилия, отчество и дата рождения", "Your name and date of birth"),
         "email" => ("Адрес электронной почты", "Your e-mail address"),
         "phone" => ("Номер телефона", "Your phone number"),
         "address" => ("Почтовый адрес", "Your postal address"),
+        "profile" => ("Фамилия, имя, отчество, дата рождения и пол", "Your name, date of birth and gender"),
         "offline_access" => ("Доступ, когда вы не в сети (долгосрочный)", "Access while you are away (long-lived)"),
+        "snils" => ("СНИЛС", "Your SNILS (insurance number)"),
+        "inn" => ("ИНН", "Your INN (taxpayer number)"),
+        "id_document" => ("Паспорт: серия, номер, дата выдачи и кем выдан", "Your passport: series, number, issue date and issuer"),
+        "verified_claims" => (
+            "Какие из этих данных подтверждены, кем и когда",
+            "Which of this data is verified, by whom and when",
+        ),
         other => {
             return match locale {
                 Locale::Ru => format!("Доступ: {other}"),

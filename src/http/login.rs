@@ -12,7 +12,6 @@ use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::ClientId;
 use crate::login::{LoginError, Session, password};
-use crate::oidc::acr;
 use crate::oidc::authorize::AuthorizationRequest;
 use crate::oidc::flow;
 
@@ -85,6 +84,7 @@ fn login_page(
             Notice::Locked => t.locked,
         }),
         other_lang: other,
+        c: locale.citizen(),
     };
     pages::render(status, &page, Some(browser))
 }
@@ -135,7 +135,7 @@ pub async fn login_submit(req: HttpRequest, form: web::Form<LoginForm>, svc: web
     if let Some(old) = session_cookie(&req, &svc) {
         let _ = Session::destroy(&svc.state, &old).await;
     }
-    let session = Session::new(user.id.clone(), vec!["pwd".into()], acr::LOW.into());
+    let session = Session::new(user.id.clone(), vec!["pwd".into()]);
     let cookie = match session.save(&svc.state, svc.config.session_ttl).await {
         Ok(cookie) => cookie,
         Err(e) => return internal(&req, &e.into()),

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
 use super::browser::Browser;
-use super::i18n::{Locale, Texts};
+use super::i18n::{CitizenTexts, Locale, Texts};
 
 /// Pages load nothing but our stylesheet; no framing, no plugins, no base rewriting.
 pub const PAGE_CSP: &str =
@@ -45,6 +45,74 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     /// The other language's tag.
     pub other_lang: &'a str,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+}
+
+/// Asks for a phone number (or, for step-up, confirms sending to the account's).
+#[derive(Template)]
+#[template(path = "sms.html", config = "src/http/templates/askama.toml")]
+pub struct SmsPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+    /// Heading.
+    pub title: &'a str,
+    /// `login`, `register`, `change_phone` or `step_up`.
+    pub purpose: &'a str,
+    /// Pending authorization request, if any.
+    pub rid: &'a str,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// The number as typed.
+    pub phone: &'a str,
+    /// Step-up: the account's number, masked.
+    pub masked: Option<String>,
+    /// Error to show.
+    pub error: Option<String>,
+}
+
+/// Asks for the code.
+#[derive(Template)]
+#[template(path = "code.html", config = "src/http/templates/askama.toml")]
+pub struct CodePage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+    /// Transaction id.
+    pub tx: &'a str,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// The number, masked.
+    pub masked: String,
+    /// Error to show.
+    pub error: Option<String>,
+    /// How to recover from a lock.
+    pub recovery: Option<&'a str>,
+}
+
+/// Completes a registration: an optional password.
+#[derive(Template)]
+#[template(path = "signup.html", config = "src/http/templates/askama.toml")]
+pub struct SignupPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+    /// Transaction id.
+    pub tx: &'a str,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// Error to show.
+    pub error: Option<String>,
 }
 
 /// The consent form.
@@ -119,14 +187,49 @@ pub struct AccountPage<'a> {
     pub lang: &'a str,
     /// Texts.
     pub t: &'a Texts,
-    /// Signed-in user name.
-    pub username: Option<String>,
-    /// (client id, client name, scope) of each consent.
-    pub apps: Vec<(String, String, String)>,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+    /// The signed-in citizen's profile.
+    pub profile: Option<Profile>,
     /// CSRF token.
     pub csrf: &'a str,
     /// Message when signed out.
     pub message: &'a str,
+    /// Label of the gender field.
+    pub gender_label: &'a str,
+}
+
+/// What the profile shows.
+#[derive(Default)]
+pub struct Profile {
+    /// Sign-in name.
+    pub username: String,
+    /// Account level in words.
+    pub level: &'static str,
+    /// A notice after an action.
+    pub notice: Option<&'static str>,
+    /// Registry-check state in words.
+    pub status: Option<&'static str>,
+    /// (label, reason) of fields the registry disagreed with.
+    pub mismatches: Vec<(&'static str, String)>,
+    /// (label, reason) of fields the last form had wrong.
+    pub errors: Vec<(&'static str, String)>,
+    /// (name, label, value, autocomplete) of the identity form's text fields.
+    pub fields: Vec<(&'static str, &'static str, String, &'static str)>,
+    /// `female`, `male` or empty.
+    pub gender: String,
+    /// Sign-in phone.
+    pub phone: Option<String>,
+    /// Whether it is verified.
+    pub phone_verified: bool,
+    /// Whether a password is set.
+    pub has_password: bool,
+    /// (sid, when, methods, is this browser) of live sessions.
+    pub sessions: Vec<(String, String, String, bool)>,
+    /// (client id, client name, scope) of each consent.
+    pub apps: Vec<(String, String, String)>,
+    /// (when, level, method, verifier) of the level history.
+    pub history: Vec<(String, &'static str, &'static str, String)>,
 }
 
 /// Renders a page with `status`, setting the browser cookie when it is new.

@@ -15,6 +15,7 @@ use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::credentials::hash_password;
 use crate::db::models::user::{self as user_db, UserRow};
+use crate::domain::Phone;
 use crate::jose::b64url;
 use crate::state::EphemeralStore;
 
@@ -26,8 +27,16 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// The sign-in name as the lockout counts it: phone numbers in any spelling count once.
+fn canonical(username: &str) -> String {
+    match Phone::parse(username) {
+        Ok(phone) => phone.as_str().to_owned(),
+        Err(_) => username.trim().to_lowercase(),
+    }
+}
+
 fn account_key(username: &str) -> String {
-    let normalized = username.trim().to_lowercase();
+    let normalized = canonical(username);
     format!("pwfail:a:{}", b64url(digest::digest(&digest::SHA256, normalized.as_bytes()).as_ref()))
 }
 
@@ -56,7 +65,18 @@ pub async fn authenticate(
         return Err(LoginError::Locked);
     }
     let name = username.trim().to_owned();
-    let user = svc.db.run(move |conn| user_db::find_by_username(conn, &name)).await?;
+    let phone = Phone::parse(&name).ok();
+    let user = svc
+        .db
+        .run(move |conn| match user_db::find_by_username(conn, &name)? {
+            Some(user) => Ok(Some(user)),
+            // Citizens who registered by phone may type it in any spelling.
+            None => match phone {
+                Some(phone) => user_db::find_by_verified_phone(conn, phone.as_str()),
+                None => Ok(None),
+            },
+        })
+        .await?;
     let phc = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
     let matches = svc.passwords.verify(password, phc).await.map_err(|e| LoginError::Unavailable(e.to_string()))?;
     match user {

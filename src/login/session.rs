@@ -1,5 +1,6 @@
 //! Browser sessions: a random cookie value whose SHA-256 names a server-side record in
 //! the state store, so neither a stolen state dump nor a log reveals a usable cookie.
+//! Each account keeps an index of its sessions so the citizen can see and end them.
 
 use std::time::Duration;
 
@@ -21,25 +22,53 @@ pub struct Session {
     pub auth_time: i64,
     /// Methods used (RFC 8176).
     pub amr: Vec<String>,
-    /// Authentication context class reached.
-    pub acr: String,
+}
+
+/// One entry of an account's session index.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionEntry {
+    /// Public session id.
+    pub sid: String,
+    /// State key of the session record (a digest; never the cookie).
+    key: String,
+    /// Authentication time.
+    pub auth_time: i64,
+    /// Methods used.
+    pub amr: Vec<String>,
 }
 
 fn key(cookie: &str) -> String {
     format!("session:{}", b64url(digest::digest(&digest::SHA256, cookie.as_bytes()).as_ref()))
 }
 
+fn index_key(user_id: &str) -> String {
+    format!("usersessions:{user_id}")
+}
+
+async fn index(state: &StateStore, user_id: &str) -> Result<Vec<SessionEntry>, StateError> {
+    Ok(state.get(&index_key(user_id)).await?.and_then(|raw| serde_json::from_slice(&raw).ok()).unwrap_or_default())
+}
+
 impl Session {
     /// A session for a citizen who authenticated just now.
-    pub fn new(user_id: String, amr: Vec<String>, acr: String) -> Self {
-        Self { user_id, sid: random_token(16), auth_time: now(), amr, acr }
+    pub fn new(user_id: String, amr: Vec<String>) -> Self {
+        Self { user_id, sid: random_token(16), auth_time: now(), amr }
     }
 
-    /// Stores the session; returns the cookie value.
+    /// Stores the session and lists it in the account's index; returns the cookie
+    /// value. (The index is read-modify-write: two sign-ins of one account at the same
+    /// instant may leave one session unlisted, never unprotected.)
     pub async fn save(&self, state: &StateStore, ttl: Duration) -> Result<String, StateError> {
         let cookie = random_token(32);
         let value = serde_json::to_vec(self).expect("a session always serializes");
         state.put(&key(&cookie), &value, ttl).await?;
+        let mut entries = index(state, &self.user_id).await?;
+        entries.retain(|e| e.sid != self.sid);
+        entries.push(SessionEntry { sid: self.sid.clone(), key: key(&cookie), auth_time: self.auth_time, amr: self.amr.clone() });
+        entries.sort_by_key(|e| std::cmp::Reverse(e.auth_time));
+        entries.truncate(50);
+        let value = serde_json::to_vec(&entries).expect("an index always serializes");
+        state.put(&index_key(&self.user_id), &value, ttl).await?;
         Ok(cookie)
     }
 
@@ -48,11 +77,43 @@ impl Session {
         if cookie.len() != 43 {
             return Ok(None);
         }
-        Ok(state.get(&key(cookie)).await?.and_then(|raw| serde_json::from_slice(&raw).ok()))
+        Self::load_key(state, &key(cookie)).await
+    }
+
+    async fn load_key(state: &StateStore, key: &str) -> Result<Option<Self>, StateError> {
+        Ok(state.get(key).await?.and_then(|raw| serde_json::from_slice(&raw).ok()))
     }
 
     /// Ends the session a cookie names.
     pub async fn destroy(state: &StateStore, cookie: &str) -> Result<(), StateError> {
         state.delete(&key(cookie)).await.map(drop)
+    }
+
+    /// The account's live sessions, newest first.
+    pub async fn list(state: &StateStore, user_id: &str) -> Result<Vec<SessionEntry>, StateError> {
+        let mut live = Vec::new();
+        for entry in index(state, user_id).await? {
+            if Self::load_key(state, &entry.key).await?.is_some_and(|s| s.sid == entry.sid) {
+                live.push(entry);
+            }
+        }
+        Ok(live)
+    }
+
+    /// Ends the account's session `sid` (from another browser); returns it if it was live.
+    pub async fn end_by_sid(
+        state: &StateStore,
+        user_id: &str,
+        sid: &str,
+        ttl: Duration,
+    ) -> Result<Option<Self>, StateError> {
+        let mut entries = index(state, user_id).await?;
+        let Some(position) = entries.iter().position(|e| e.sid == sid) else { return Ok(None) };
+        let entry = entries.remove(position);
+        let session = Self::load_key(state, &entry.key).await?.filter(|s| s.user_id == user_id);
+        state.delete(&entry.key).await?;
+        let value = serde_json::to_vec(&entries).expect("an index always serializes");
+        state.put(&index_key(user_id), &value, ttl).await?;
+        Ok(session)
     }
 }

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::authorize::{AuthorizationRequest, ErrorRedirect, ResponseMode};
-use super::{ErrorCode, OAuthError, acr, subject};
+use super::acr::{self, Acr, Outcome, Strength};
+use super::{ErrorCode, OAuthError, subject};
+use crate::accounts;
+use crate::db::models::user as user_db;
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::db::models::consent::{self as consent_db, ConsentRow};
@@ -29,6 +32,13 @@ pub const CODE_TTL: Duration = Duration::from_secs(60);
 pub enum Step {
     /// Show the sign-in page for pending request `rid`.
     Login {
+        /// Pending request id.
+        rid: String,
+        /// The request.
+        request: Box<AuthorizationRequest>,
+    },
+    /// Ask for a second factor (`acr_values` needs one).
+    StepUp {
         /// Pending request id.
         rid: String,
         /// The request.
@@ -165,21 +175,43 @@ pub async fn advance(
         };
         return Ok(Step::Login { rid, request: Box::new(request) });
     };
-    if !acr::satisfies(&session.acr, &request.acr_values) {
-        let just_signed_in = signed_in_here(&request, session);
-        if request.no_prompt || just_signed_in {
-            return Ok(error(
-                &request,
-                ErrorCode::UnmetAuthenticationRequirements,
-                "the requested authentication level cannot be reached with the available methods",
-            ));
+    let just_signed_in = signed_in_here(&request, session);
+    let Some((user, outcome)) = assurance(svc, &request, session).await? else {
+        // The account is gone: the session means nothing any more.
+        if request.no_prompt {
+            return Ok(error(&request, ErrorCode::LoginRequired, "the citizen must sign in"));
         }
         let rid = match rid {
             Some(rid) => rid,
             None => save_pending(svc, &request).await?,
         };
         return Ok(Step::Login { rid, request: Box::new(request) });
-    }
+    };
+    let acr = match outcome {
+        Outcome::Met(acr) => acr,
+        Outcome::StepUp if !request.no_prompt && user.phone_number_verified => {
+            let rid = match rid {
+                Some(rid) => rid,
+                None => save_pending(svc, &request).await?,
+            };
+            return Ok(Step::StepUp { rid, request: Box::new(request) });
+        }
+        Outcome::LevelTooLow if !request.no_prompt && !just_signed_in => {
+            // Perhaps another account of the citizen's reaches the level.
+            let rid = match rid {
+                Some(rid) => rid,
+                None => save_pending(svc, &request).await?,
+            };
+            return Ok(Step::Login { rid, request: Box::new(request) });
+        }
+        Outcome::StepUp | Outcome::LevelTooLow => {
+            return Ok(error(
+                &request,
+                ErrorCode::UnmetAuthenticationRequirements,
+                "the requested authentication level cannot be reached with the available methods",
+            ));
+        }
+    };
     if needs_consent(svc, &request, &client, session).await? {
         if request.no_prompt {
             return Ok(error(&request, ErrorCode::ConsentRequired, "the citizen must consent"));
@@ -193,7 +225,20 @@ pub async fn advance(
     if let Some(rid) = rid {
         drop_pending(svc, &rid).await?;
     }
-    Ok(Step::Respond(issue_code(svc, &request, session).await?))
+    Ok(Step::Respond(issue_code(svc, &request, session, acr).await?))
+}
+
+/// The session's account and what `acr_values` mean for it (`None`: the account is gone).
+async fn assurance(
+    svc: &Services,
+    request: &AuthorizationRequest,
+    session: &Session,
+) -> Result<Option<(user_db::UserRow, Outcome)>, OAuthError> {
+    let user_id = session.user_id.clone();
+    let Some(user) = svc.db.run(move |conn| user_db::find_by_id(conn, &user_id)).await? else { return Ok(None) };
+    let have = Acr { level: accounts::level_of(&user), strength: Strength::of(&session.amr) };
+    let outcome = acr::evaluate(have, &request.acr_values);
+    Ok(Some((user, outcome)))
 }
 
 async fn needs_consent(
@@ -246,10 +291,21 @@ pub async fn decide_consent(
         granted_at: now(),
     };
     svc.db.run(move |conn| consent_db::upsert(conn, &row)).await?;
-    issue_code(svc, request, session).await
+    match assurance(svc, request, session).await? {
+        Some((_, Outcome::Met(acr))) => issue_code(svc, request, session, acr).await,
+        _ => Ok(Response::Error(ErrorRedirect::for_request(
+            request,
+            OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, "the session no longer meets the request"),
+        ))),
+    }
 }
 
-async fn issue_code(svc: &Services, request: &AuthorizationRequest, session: &Session) -> Result<Response, OAuthError> {
+async fn issue_code(
+    svc: &Services,
+    request: &AuthorizationRequest,
+    session: &Session,
+    acr: String,
+) -> Result<Response, OAuthError> {
     super::logout::remember_client(svc, &session.sid, &request.client_id).await?;
     let code = random_token(32);
     let record = AuthCode {
@@ -261,7 +317,7 @@ async fn issue_code(svc: &Services, request: &AuthorizationRequest, session: &Se
         code_challenge: request.code_challenge.clone(),
         auth_time: session.auth_time,
         amr: session.amr.clone(),
-        acr: session.acr.clone(),
+        acr,
         sid: session.sid.clone(),
     };
     let value = serde_json::to_vec(&record).expect("a code always serializes");
@@ -280,13 +336,26 @@ pub async fn consents(svc: &Services, user_id: &str) -> Result<Vec<ConsentRow>, 
     Ok(svc.db.run(move |conn| consent_db::list_for_user(conn, &user)).await?)
 }
 
-/// Revokes a consent; the client must ask again next time.
+/// Revokes a consent and the client's refresh tokens for the account; the client
+/// must ask again next time.
 pub async fn revoke_consent(svc: &Services, user_id: &str, client_id: &str) -> Result<bool, OAuthError> {
     let (user, client) = (user_id.to_owned(), client_id.to_owned());
-    let removed = svc.db.run(move |conn| consent_db::delete(conn, &user, &client)).await?;
-    if removed {
+    let (removed, tokens) = svc
+        .db
+        .run(move |conn| {
+            let removed = consent_db::delete(conn, &user, &client)?;
+            let tokens = crate::db::models::refresh_token::revoke_for_user(conn, &user, &client, now())?;
+            Ok((removed, tokens))
+        })
+        .await?;
+    if removed || tokens > 0 {
         svc.audit
-            .record(AuditEvent::success(AuditKind::ConsentRevoked).client(client_id).subject(user_id.to_owned()))
+            .record(
+                AuditEvent::success(AuditKind::ConsentRevoked)
+                    .client(client_id)
+                    .subject(user_id.to_owned())
+                    .detail(json!({ "refresh_tokens_revoked": tokens })),
+            )
             .await;
     }
     Ok(removed)

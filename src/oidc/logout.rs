@@ -119,6 +119,21 @@ pub fn hint_matches(svc: &Services, request: &LogoutRequest, session: &Session) 
 pub async fn end_session(svc: &Services, cookie: &str, ip: Option<IpAddr>) -> Result<(), OAuthError> {
     let Some(session) = Session::load(&svc.state, cookie).await? else { return Ok(()) };
     Session::destroy(&svc.state, cookie).await?;
+    ended(svc, &session, ip).await
+}
+
+/// Ends the account's session `sid` from another browser (the profile page), with the
+/// same notifications; returns whether it was live.
+pub async fn end_other_session(svc: &Services, user_id: &str, sid: &str, ip: Option<IpAddr>) -> Result<bool, OAuthError> {
+    match Session::end_by_sid(&svc.state, user_id, sid, svc.config.session_ttl).await? {
+        Some(session) => ended(svc, &session, ip).await.map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// Notifies the clients of an ended session, revokes what they asked to be revoked,
+/// and audits it.
+async fn ended(svc: &Services, session: &Session, ip: Option<IpAddr>) -> Result<(), OAuthError> {
     let clients: Vec<String> = svc
         .state
         .take(&clients_key(&session.sid))
@@ -134,7 +149,7 @@ pub async fn end_session(svc: &Services, cookie: &str, ip: Option<IpAddr>) -> Re
             svc.db.run(move |conn| refresh_db::revoke_for_session(conn, &sid, &client_id, now())).await?;
         }
         if let Some(uri) = &client.backchannel_logout_uri {
-            let token = logout_token(svc, &client, &session)?;
+            let token = logout_token(svc, &client, session)?;
             notified.push(client.id.to_string());
             tokio::spawn(deliver(svc.clone(), client.id.to_string(), uri.as_str().to_owned(), token));
         }

@@ -45,7 +45,7 @@ pub struct ProviderMetadata {
     /// Supported grants.
     pub grant_types_supported: Vec<&'static str>,
     /// Authentication context classes reachable today.
-    pub acr_values_supported: Vec<&'static str>,
+    pub acr_values_supported: Vec<String>,
     /// Public and pairwise subjects.
     pub subject_types_supported: Vec<&'static str>,
     /// ID tokens are RS256.
@@ -74,6 +74,14 @@ pub struct ProviderMetadata {
     pub resource_parameter_supported: bool,
     /// Access tokens are RFC 9068 JWTs signed with these.
     pub access_token_signing_alg_values_supported: Vec<&'static str>,
+    /// OpenID Connect for Identity Assurance: `verified_claims` are released.
+    pub verified_claims_supported: bool,
+    /// Trust frameworks named in `verified_claims`.
+    pub trust_frameworks_supported: Vec<&'static str>,
+    /// Evidence types.
+    pub evidence_supported: Vec<&'static str>,
+    /// Claims that may appear inside `verified_claims`.
+    pub claims_in_verified_claims_supported: Vec<&'static str>,
 }
 
 impl ProviderMetadata {
@@ -103,11 +111,22 @@ impl ProviderMetadata {
                 "none",
             ],
             jwks_uri: issuer.endpoint("/jwks"),
-            scopes_supported: vec!["openid", "profile", "email", "phone", "address", "offline_access"],
+            scopes_supported: vec![
+                "openid",
+                "profile",
+                "email",
+                "phone",
+                "address",
+                "offline_access",
+                "snils",
+                "inn",
+                "id_document",
+                "verified_claims",
+            ],
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query", "form_post"],
             grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
-            acr_values_supported: acr::SUPPORTED.to_vec(),
+            acr_values_supported: acr::Acr::all(),
             subject_types_supported: vec!["public", "pairwise"],
             id_token_signing_alg_values_supported: vec!["RS256"],
             token_endpoint_auth_methods_supported: vec![
@@ -134,6 +153,7 @@ impl ProviderMetadata {
                 "family_name",
                 "middle_name",
                 "birthdate",
+                "gender",
                 "preferred_username",
                 "updated_at",
                 "email",
@@ -141,6 +161,11 @@ impl ProviderMetadata {
                 "phone_number",
                 "phone_number_verified",
                 "address",
+                "snils",
+                "inn",
+                "id_document",
+                "account_level",
+                "verified_claims",
             ],
             code_challenge_methods_supported: vec!["S256"],
             prompt_values_supported: vec!["none", "login", "consent", "select_account"],
@@ -151,6 +176,10 @@ impl ProviderMetadata {
             request_uri_parameter_supported: false,
             resource_parameter_supported: true,
             access_token_signing_alg_values_supported: vec!["RS256"],
+            verified_claims_supported: true,
+            trust_frameworks_supported: vec![super::claims::TRUST_FRAMEWORK],
+            evidence_supported: vec!["electronic_record", "document"],
+            claims_in_verified_claims_supported: crate::accounts::REGISTRY_CLAIMS.to_vec(),
         }
     }
 }

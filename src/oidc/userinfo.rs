@@ -1,11 +1,12 @@
 //! The UserInfo endpoint (OIDC Core §5.3): a bearer access token (RFC 6750) in, the
 //! claims of its granted scopes out.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::{OAuthError, subject};
 use crate::app::Services;
-use crate::db::models::user::{self as user_db, UserRow};
+use crate::db::models::identity_verification as history_db;
+use crate::db::models::user as user_db;
 use crate::domain::ClientId;
 
 /// RFC 6750 §3.1 errors.
@@ -80,44 +81,14 @@ pub async fn userinfo(svc: &Services, token: &str) -> Result<Value, BearerError>
         .await
         .map_err(OAuthError::from)?
         .ok_or(BearerError::InvalidToken("the account no longer exists"))?;
-    Ok(Value::Object(scoped_claims(sub, &user, &scopes)))
-}
-
-/// OIDC Core §5.4: the standard claims each scope releases; absent values are omitted.
-fn scoped_claims(sub: &str, user: &UserRow, scopes: &[&str]) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("sub".into(), json!(sub));
-    let mut put = |name: &str, value: Option<Value>| {
-        if let Some(v) = value {
-            out.insert(name.into(), v);
-        }
+    let verification = if scopes.contains(&"verified_claims") {
+        let id = user.id.clone();
+        let history = svc.db.run(move |conn| history_db::for_user(conn, &id)).await.map_err(OAuthError::from)?;
+        history.into_iter().next()
+    } else {
+        None
     };
-    if scopes.contains(&"profile") {
-        let full_name = [&user.given_name, &user.middle_name, &user.family_name]
-            .iter()
-            .filter_map(|p| p.as_deref())
-            .collect::<Vec<_>>()
-            .join(" ");
-        put("name", (!full_name.is_empty()).then(|| json!(full_name)));
-        put("given_name", user.given_name.as_ref().map(|v| json!(v)));
-        put("family_name", user.family_name.as_ref().map(|v| json!(v)));
-        put("middle_name", user.middle_name.as_ref().map(|v| json!(v)));
-        put("birthdate", user.birthdate.as_ref().map(|v| json!(v)));
-        put("preferred_username", Some(json!(user.username)));
-        put("updated_at", Some(json!(user.updated_at)));
-    }
-    if scopes.contains(&"email") && user.email.is_some() {
-        put("email", user.email.as_ref().map(|v| json!(v)));
-        put("email_verified", Some(json!(user.email_verified)));
-    }
-    if scopes.contains(&"phone") && user.phone_number.is_some() {
-        put("phone_number", user.phone_number.as_ref().map(|v| json!(v)));
-        put("phone_number_verified", Some(json!(user.phone_number_verified)));
-    }
-    if scopes.contains(&"address") {
-        put("address", user.address.as_ref().and_then(|a| serde_json::from_str(a).ok()));
-    }
-    out
+    Ok(Value::Object(super::claims::release(sub, &user, &scopes, verification.as_ref())))
 }
 
 #[cfg(test)]

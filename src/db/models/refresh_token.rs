@@ -85,3 +85,15 @@ pub fn revoke_family(conn: &mut AnyConnection, family_id: &str, at: i64) -> Resu
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)?)
 }
+
+/// Revokes every live token a client holds for an account; returns how many.
+pub fn revoke_for_user(conn: &mut AnyConnection, user_id: &str, client_id: &str, at: i64) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::client_id.eq(client_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(at))
+    .execute(conn)?)
+}
