@@ -29,7 +29,8 @@ use registry::{FieldMismatch, PersonRecord, RegistryAnswer, RegistryCheck};
 pub const MIN_PASSWORD_LEN: usize = 8;
 
 /// Claims a registry match verifies.
-pub const REGISTRY_CLAIMS: [&str; 6] = ["family_name", "given_name", "middle_name", "birthdate", "snils", "id_document"];
+pub const REGISTRY_CLAIMS: [&str; 6] =
+    ["family_name", "given_name", "middle_name", "birthdate", "snils", "id_document"];
 
 /// Account errors.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,13 @@ impl From<DbError> for AccountError {
     fn from(e: DbError) -> Self {
         Self::Unavailable(e.to_string())
     }
+}
+
+/// History ids sort by creation time (milliseconds, then randomness), so "the newest
+/// record" is well defined even within one second.
+fn history_id() -> String {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    format!("{ms:013}{}", random_token(8))
 }
 
 fn field(name: &str, reason: impl Into<String>) -> FieldMismatch {
@@ -292,7 +300,7 @@ pub async fn register(
     row.phone_number = Some(phone.as_str().to_owned());
     row.phone_number_verified = true;
     let history = VerificationRow {
-        id: random_token(16),
+        id: history_id(),
         user_id: row.id.clone(),
         level: AccountLevel::Simplified.as_str().into(),
         method: "phone_code".into(),
@@ -339,7 +347,7 @@ async fn set_level(
     user.account_level = level.as_str().to_owned();
     user.updated_at = now();
     let history = VerificationRow {
-        id: random_token(16),
+        id: history_id(),
         user_id: user.id.clone(),
         level: level.as_str().into(),
         method: method.into(),
@@ -418,7 +426,11 @@ pub async fn submit_identity(svc: &Services, user_id: &str, form: &IdentityForm)
         save(svc, user).await?;
     }
     svc.audit
-        .record(AuditEvent::success(AuditKind::AccountChanged).subject(user_id.to_owned()).detail(json!({ "what": "identity" })))
+        .record(
+            AuditEvent::success(AuditKind::AccountChanged)
+                .subject(user_id.to_owned())
+                .detail(json!({ "what": "identity" })),
+        )
         .await;
     if check {
         spawn_check(svc, user_id);
@@ -459,7 +471,10 @@ pub async fn run_check(svc: &Services, user_id: &str) -> Result<(), AccountError
                 match svc.db.run(move |conn| user_db::verified_snils_holder(conn, &snils, &id)).await? {
                     Some(_) => (
                         "mismatch",
-                        vec![field("snils", "already belongs to another verified account: sign in to it or ask a service centre")],
+                        vec![field(
+                            "snils",
+                            "already belongs to another verified account: sign in to it or ask a service centre",
+                        )],
                     ),
                     None => ("matched", vec![]),
                 }
@@ -533,7 +548,11 @@ pub async fn change_password(
     user.password_hash = Some(hash(new).await?);
     save(svc, user).await?;
     svc.audit
-        .record(AuditEvent::success(AuditKind::AccountChanged).subject(user_id.to_owned()).detail(json!({ "what": "password" })))
+        .record(
+            AuditEvent::success(AuditKind::AccountChanged)
+                .subject(user_id.to_owned())
+                .detail(json!({ "what": "password" })),
+        )
         .await;
     Ok(())
 }
@@ -550,7 +569,11 @@ pub async fn set_phone(svc: &Services, user_id: &str, phone: &Phone) -> Result<(
         other => other.into(),
     })?;
     svc.audit
-        .record(AuditEvent::success(AuditKind::AccountChanged).subject(user_id.to_owned()).detail(json!({ "what": "phone" })))
+        .record(
+            AuditEvent::success(AuditKind::AccountChanged)
+                .subject(user_id.to_owned())
+                .detail(json!({ "what": "phone" })),
+        )
         .await;
     Ok(())
 }
@@ -566,7 +589,9 @@ pub async fn remove_phone(svc: &Services, user_id: &str) -> Result<(), AccountEr
     save(svc, user).await?;
     svc.audit
         .record(
-            AuditEvent::success(AuditKind::AccountChanged).subject(user_id.to_owned()).detail(json!({ "what": "phone_removed" })),
+            AuditEvent::success(AuditKind::AccountChanged)
+                .subject(user_id.to_owned())
+                .detail(json!({ "what": "phone_removed" })),
         )
         .await;
     Ok(())

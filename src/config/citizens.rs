@@ -225,8 +225,8 @@ impl SmsSettings {
 impl OtpSettings {
     /// Checks the limits.
     pub fn validate(&self) -> Result<OtpPolicy, ConfigError> {
-        if !(60..=900).contains(&self.code_ttl_secs) {
-            return Err(ConfigError::new("otp.code_ttl_secs", "must be between 60 and 900"));
+        if !(2..=900).contains(&self.code_ttl_secs) {
+            return Err(ConfigError::new("otp.code_ttl_secs", "must be between 2 and 900"));
         }
         if !(1..=10).contains(&self.max_attempts) {
             return Err(ConfigError::new("otp.max_attempts", "must be between 1 and 10"));
@@ -289,7 +289,8 @@ mod tests {
     #[test]
     fn gateways_and_registries_are_checked() {
         assert!(matches!(SmsSettings::default().validate(), Ok(SmsGatewayConfig::Outbox(None))));
-        let http = SmsSettings { gateway: "http".into(), url: "https://sms.example.ru/send".into(), ..Default::default() };
+        let http =
+            SmsSettings { gateway: "http".into(), url: "https://sms.example.ru/send".into(), ..Default::default() };
         assert!(matches!(http.validate(), Ok(SmsGatewayConfig::Http(_))));
         let no_url = SmsSettings { gateway: "http".into(), ..Default::default() };
         assert_eq!(no_url.validate().unwrap_err().setting, "sms.url");

@@ -99,7 +99,12 @@ async fn profile(
         history: history
             .into_iter()
             .map(|h| {
-                (when(h.created_at), i18n::level_name(locale, &h.level), i18n::method_name(locale, &h.method), h.verifier)
+                (
+                    when(h.created_at),
+                    i18n::level_name(locale, &h.level),
+                    i18n::method_name(locale, &h.method),
+                    h.verifier,
+                )
             })
             .collect(),
     }))
@@ -195,7 +200,9 @@ async fn signed_in(req: &HttpRequest, svc: &Services, csrf: &str) -> Result<Sess
 /// Maps an account error to the profile with the form's fields marked.
 async fn refused(req: &HttpRequest, svc: &Services, typed: IdentityForm, e: AccountError) -> HttpResponse {
     match e {
-        AccountError::Invalid(fields) => render_account(req, svc, Some((typed, fields)), None, StatusCode::BAD_REQUEST).await,
+        AccountError::Invalid(fields) => {
+            render_account(req, svc, Some((typed, fields)), None, StatusCode::BAD_REQUEST).await
+        }
         AccountError::Refused(message) => {
             let fields = vec![FieldMismatch { field: "form".into(), reason: message.to_owned() }];
             render_account(req, svc, Some((typed, fields)), None, StatusCode::CONFLICT).await

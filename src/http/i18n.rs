@@ -198,11 +198,12 @@ pub fn describe_scope(locale: Locale, scope: &str) -> String {
         "offline_access" => ("Доступ, когда вы не в сети (долгосрочный)", "Access while you are away (long-lived)"),
         "snils" => ("СНИЛС", "Your SNILS (insurance number)"),
         "inn" => ("ИНН", "Your INN (taxpayer number)"),
-        "id_document" => ("Паспорт: серия, номер, дата выдачи и кем выдан", "Your passport: series, number, issue date and issuer"),
-        "verified_claims" => (
-            "Какие из этих данных подтверждены, кем и когда",
-            "Which of this data is verified, by whom and when",
-        ),
+        "id_document" => {
+            ("Паспорт: серия, номер, дата выдачи и кем выдан", "Your passport: series, number, issue date and issuer")
+        }
+        "verified_claims" => {
+            ("Какие из этих данных подтверждены, кем и когда", "Which of this data is verified, by whom and when")
+        }
         other => {
             return match locale {
                 Locale::Ru => format!("Доступ: {other}"),

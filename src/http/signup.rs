@@ -84,7 +84,9 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignupForm>, svc: web::Dat
     let Ok(phone) = Phone::parse(&record.phone) else { return expired(&req) };
     let ip = req.peer_addr().map(|a| a.ip());
     match accounts::register(&svc, &phone, password, ip).await {
-        Ok(user) => signed_in(&req, &svc, Session::new(user.id, vec!["sms".into()]), record.rid.as_deref(), "sms").await,
+        Ok(user) => {
+            signed_in(&req, &svc, Session::new(user.id, vec!["sms".into()]), record.rid.as_deref(), "sms").await
+        }
         Err(AccountError::Refused(message)) => pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned()),
         Err(e) => unavailable(&req, e),
     }

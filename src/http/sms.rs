@@ -65,7 +65,8 @@ fn ip(req: &HttpRequest) -> Option<IpAddr> {
 
 /// A pending-request id is echoed into URLs: only token characters pass.
 fn clean_rid(rid: &str) -> Option<String> {
-    let ok = !rid.is_empty() && rid.len() <= 64 && rid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok =
+        !rid.is_empty() && rid.len() <= 64 && rid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then(|| rid.to_owned())
 }
 
@@ -96,7 +97,9 @@ fn explain(req: &HttpRequest, e: &OtpError) -> (StatusCode, String, bool) {
         OtpError::Invalid => (StatusCode::UNAUTHORIZED, c.wrong_code.to_owned(), false),
         OtpError::Expired => (StatusCode::BAD_REQUEST, c.code_expired.to_owned(), false),
         OtpError::Delivery => (StatusCode::BAD_GATEWAY, c.sms_failed.to_owned(), false),
-        OtpError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, pages::locale(req, None).texts().unavailable.to_owned(), false),
+        OtpError::Unavailable(_) => {
+            (StatusCode::SERVICE_UNAVAILABLE, pages::locale(req, None).texts().unavailable.to_owned(), false)
+        }
     }
 }
 
@@ -108,7 +111,13 @@ struct SmsView<'a> {
     error: Option<String>,
 }
 
-fn sms_page(req: &HttpRequest, svc: &Services, browser: &Browser, view: SmsView<'_>, status: StatusCode) -> HttpResponse {
+fn sms_page(
+    req: &HttpRequest,
+    svc: &Services,
+    browser: &Browser,
+    view: SmsView<'_>,
+    status: StatusCode,
+) -> HttpResponse {
     let locale = pages::locale(req, None);
     let c = locale.citizen();
     let title = match view.purpose {
@@ -240,7 +249,9 @@ pub async fn start(req: HttpRequest, form: web::Form<SmsForm>, svc: web::Data<Se
         (Purpose::Login, Some(_)) | (Purpose::StepUp, _) => Delivery::Code,
         (Purpose::Login, None) => Delivery::Nothing,
         (Purpose::Register, Some(_)) => Delivery::Notice(REGISTERED_NOTICE.into()),
-        (Purpose::ChangePhone, Some(holder)) if Some(&holder) != user_id.as_ref() => Delivery::Notice(TAKEN_NOTICE.into()),
+        (Purpose::ChangePhone, Some(holder)) if Some(&holder) != user_id.as_ref() => {
+            Delivery::Notice(TAKEN_NOTICE.into())
+        }
         (Purpose::Register | Purpose::ChangePhone, _) => Delivery::Code,
     };
     let record = Transaction {

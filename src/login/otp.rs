@@ -232,7 +232,7 @@ async fn send(svc: &Services, tx: &str, record: &Transaction, ip: Option<IpAddr>
     if let Some(until) = locked_until(svc, phone.as_str()).await? {
         return Err(OtpError::Locked(until));
     }
-    let cooldown_key = phone_key("otpcool", phone.as_str());
+    let cooldown_key = phone_key(&format!("otpcool:{}", record.purpose.as_str()), phone.as_str());
     if let Some(until) = read_i64(svc, &cooldown_key).await?
         && until > now()
     {
@@ -244,7 +244,10 @@ async fn send(svc: &Services, tx: &str, record: &Transaction, ip: Option<IpAddr>
     if sends > policy.max_sends_per_phone || from_address > policy.max_sends_per_address {
         return Err(OtpError::TooManySends);
     }
-    let wait = policy.resend_cooldown.saturating_mul(1 << (sends - 1).min(6) as u32);
+    // The cooldown doubles with each code for this number and purpose in the window.
+    let counter = phone_key(&format!("otpsends:{}", record.purpose.as_str()), phone.as_str());
+    let same_purpose = svc.state.incr(&counter, policy.window).await?;
+    let wait = policy.resend_cooldown.saturating_mul(1 << (same_purpose - 1).min(6) as u32);
     if !wait.is_zero() {
         let until = now() + wait.as_secs() as i64;
         svc.state.put(&cooldown_key, until.to_string().as_bytes(), wait).await?;

@@ -64,7 +64,12 @@ impl Session {
         state.put(&key(&cookie), &value, ttl).await?;
         let mut entries = index(state, &self.user_id).await?;
         entries.retain(|e| e.sid != self.sid);
-        entries.push(SessionEntry { sid: self.sid.clone(), key: key(&cookie), auth_time: self.auth_time, amr: self.amr.clone() });
+        entries.push(SessionEntry {
+            sid: self.sid.clone(),
+            key: key(&cookie),
+            auth_time: self.auth_time,
+            amr: self.amr.clone(),
+        });
         entries.sort_by_key(|e| std::cmp::Reverse(e.auth_time));
         entries.truncate(50);
         let value = serde_json::to_vec(&entries).expect("an index always serializes");

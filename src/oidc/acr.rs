@@ -89,8 +89,7 @@ pub enum Outcome {
 
 /// Decides what `acr_values` mean for a session at `have`.
 pub fn evaluate(have: Acr, requested: &[String]) -> Outcome {
-    let known: Vec<(String, Acr)> =
-        requested.iter().filter_map(|r| Acr::parse(r).map(|a| (r.clone(), a))).collect();
+    let known: Vec<(String, Acr)> = requested.iter().filter_map(|r| Acr::parse(r).map(|a| (r.clone(), a))).collect();
     if known.is_empty() {
         return Outcome::Met(have.name());
     }

@@ -22,7 +22,8 @@ use crate::db::models::user::UserRow;
 use crate::domain::{AccountLevel, Snils, VerificationMethod, rfc3339};
 
 /// Scopes that release personal data, in consent-page order.
-pub const DATA_SCOPES: [&str; 8] = ["profile", "email", "phone", "address", "snils", "inn", "id_document", "verified_claims"];
+pub const DATA_SCOPES: [&str; 8] =
+    ["profile", "email", "phone", "address", "snils", "inn", "id_document", "verified_claims"];
 
 /// The trust framework named in `verified_claims`.
 pub const TRUST_FRAMEWORK: &str = "vhod";
@@ -72,7 +73,12 @@ pub fn account_level(user: &UserRow) -> &'static str {
 
 /// The claims `scopes` release for `user`; absent values are omitted. `verification`
 /// is the account's newest history record (needed only for `verified_claims`).
-pub fn release(sub: &str, user: &UserRow, scopes: &[&str], verification: Option<&VerificationRow>) -> Map<String, Value> {
+pub fn release(
+    sub: &str,
+    user: &UserRow,
+    scopes: &[&str],
+    verification: Option<&VerificationRow>,
+) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("sub".into(), json!(sub));
     out.insert("account_level".into(), json!(account_level(user)));
@@ -169,6 +175,10 @@ mod tests {
         assert_eq!(snils["verified_claims"]["claims"], json!({ "snils": "112-233-445 95" }));
         assert_eq!(snils["verified_claims"]["verification"]["assurance_level"], "standard");
         let changed = VerificationRow { method: "data_changed".into(), ..record };
-        assert!(release("s", &user, &["openid", "snils", "verified_claims"], Some(&changed)).get("verified_claims").is_none());
+        assert!(
+            release("s", &user, &["openid", "snils", "verified_claims"], Some(&changed))
+                .get("verified_claims")
+                .is_none()
+        );
     }
 }

@@ -8,14 +8,14 @@ use aws_lc_rs::digest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::authorize::{AuthorizationRequest, ErrorRedirect, ResponseMode};
 use super::acr::{self, Acr, Outcome, Strength};
+use super::authorize::{AuthorizationRequest, ErrorRedirect, ResponseMode};
 use super::{ErrorCode, OAuthError, subject};
 use crate::accounts;
-use crate::db::models::user as user_db;
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::db::models::consent::{self as consent_db, ConsentRow};
+use crate::db::models::user as user_db;
 use crate::db::now;
 use crate::domain::{Client, Scopes};
 use crate::jose::{b64url, random_token};

@@ -124,7 +124,12 @@ pub async fn end_session(svc: &Services, cookie: &str, ip: Option<IpAddr>) -> Re
 
 /// Ends the account's session `sid` from another browser (the profile page), with the
 /// same notifications; returns whether it was live.
-pub async fn end_other_session(svc: &Services, user_id: &str, sid: &str, ip: Option<IpAddr>) -> Result<bool, OAuthError> {
+pub async fn end_other_session(
+    svc: &Services,
+    user_id: &str,
+    sid: &str,
+    ip: Option<IpAddr>,
+) -> Result<bool, OAuthError> {
     match Session::end_by_sid(&svc.state, user_id, sid, svc.config.session_ttl).await? {
         Some(session) => ended(svc, &session, ip).await.map(|()| true),
         None => Ok(false),

@@ -33,7 +33,7 @@ async fn the_code_flow_with_pkce_yields_a_valid_id_token_userinfo_and_refresh_to
         id_token.claims(&client.rp.id_token_verifier(), &started.nonce).expect("ID token validates");
     assert_eq!(claims.subject().as_str(), user_id);
     assert!(claims.auth_time().is_some());
-    assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:vhod:acr:low"));
+    assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:vhod:acr:simplified"));
     assert_eq!(claims.auth_method_refs().unwrap()[0].as_str(), "pwd");
     let raw: Value = jwt_payload(&id_token.to_string());
     assert_eq!(raw["azp"], "portal");
@@ -275,7 +275,7 @@ async fn prompt_and_max_age_control_reauthentication() {
     let Reached::Client(params) = follow(
         &app,
         &b,
-        start(&client.rp, &[], &[("prompt", "none"), ("acr_values", "urn:vhod:acr:high")]).url,
+        start(&client.rp, &[], &[("prompt", "none"), ("acr_values", "urn:vhod:acr:confirmed")]).url,
         &client.redirect_uri,
     )
     .await

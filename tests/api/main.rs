@@ -6,11 +6,13 @@
 
 mod helpers;
 
+mod accounts;
 mod admin;
 mod assertion;
 mod authorize;
 mod cli;
 mod discovery;
+mod fakes;
 mod flow;
 mod health;
 mod introspect;

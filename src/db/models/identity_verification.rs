@@ -10,7 +10,7 @@ use crate::db::{AnyConnection, DbError};
 #[diesel(table_name = table)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct VerificationRow {
-    /// Random id (the `verification_process` of `verified_claims`).
+    /// Time-ordered id (the `verification_process` of `verified_claims`).
     pub id: String,
     /// The account.
     pub user_id: String,
@@ -38,7 +38,7 @@ pub fn insert(conn: &mut AnyConnection, row: &VerificationRow) -> Result<(), DbE
 pub fn for_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<VerificationRow>, DbError> {
     Ok(table::table
         .filter(table::user_id.eq(user_id))
-        .order((table::created_at.desc(), table::id.desc()))
+        .order(table::id.desc())
         .select(VerificationRow::as_select())
         .load(conn)?)
 }

@@ -272,7 +272,9 @@ pub fn method_name(locale: Locale, method: &str) -> &'static str {
         "phone_code" => pick(locale, "телефон подтверждён кодом из SMS", "phone verified by SMS code"),
         "registry" => pick(locale, "данные проверены в государственном регистре", "data checked in the state registry"),
         "bank" => pick(locale, "подтверждено банком", "confirmed by a bank"),
-        "qes" => pick(locale, "подтверждено квалифицированной электронной подписью", "confirmed by a qualified signature"),
+        "qes" => {
+            pick(locale, "подтверждено квалифицированной электронной подписью", "confirmed by a qualified signature")
+        }
         "in_person" => pick(locale, "подтверждено лично в центре обслуживания", "confirmed in person"),
         "data_changed" => pick(locale, "данные изменены, нужна новая проверка", "data changed, a new check is needed"),
         _ => pick(locale, "другое", "other"),
