@@ -33,3 +33,22 @@ impl From<crate::db::DbError> for LoginError {
         Self::Unavailable(e.to_string())
     }
 }
+
+/// Lifts the SMS lock and the password lockout of a phone number (support's recovery
+/// path after a citizen proved who they are); returns whether anything was locked.
+pub async fn unlock_phone(
+    svc: &crate::app::Services,
+    phone: &crate::domain::Phone,
+    actor: &str,
+) -> Result<bool, LoginError> {
+    let was_locked = otp::unlock(svc, phone.as_str()).await.map_err(|e| LoginError::Unavailable(e.to_string()))?
+        | password::unlock(svc, phone.as_str()).await?;
+    svc.audit
+        .record(
+            crate::audit::AuditEvent::success(crate::audit::AuditKind::AccountChanged)
+                .actor(actor.to_owned())
+                .detail(serde_json::json!({ "what": "unlocked", "was_locked": was_locked })),
+        )
+        .await;
+    Ok(was_locked)
+}

@@ -26,6 +26,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/clients/{client_id}/secret"),
     ("get", "/keys"),
     ("post", "/keys/rotate"),
+    ("post", "/citizens/unlock"),
 ];
 
 /// Registers the admin routes (called from the route table).
@@ -40,7 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/clients/{client_id}", web::delete().to(delete_client))
             .route("/clients/{client_id}/secret", web::post().to(rotate_secret))
             .route("/keys", web::get().to(list_keys))
-            .route("/keys/rotate", web::post().to(rotate_key)),
+            .route("/keys/rotate", web::post().to(rotate_key))
+            .route("/citizens/unlock", web::post().to(unlock_citizen)),
     );
 }
 
@@ -269,4 +271,26 @@ async fn rotate_key(
     let who = caller(&req, &svc).await?;
     let key = admin::keys::rotate(&svc.keys, &svc.audit, &who.actor(), query.now).await?;
     Ok(HttpResponse::Ok().json(key))
+}
+
+/// `{"phone": "…"}`.
+#[derive(Deserialize)]
+struct UnlockRequest {
+    phone: String,
+}
+
+async fn unlock_citizen(
+    req: HttpRequest,
+    body: web::Bytes,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let body: UnlockRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Admin(AdminError::Invalid(format!("expected {{\"phone\": \"…\"}}: {e}"))))?;
+    let phone = crate::domain::Phone::parse(&body.phone)
+        .map_err(|e| ApiError::Admin(AdminError::Invalid(format!("phone: {e}"))))?;
+    let was_locked = crate::login::unlock_phone(&svc, &phone, &who.actor())
+        .await
+        .map_err(|e| ApiError::Admin(AdminError::Invalid(e.to_string())))?;
+    Ok(HttpResponse::Ok().json(json!({ "phone": phone.as_str(), "was_locked": was_locked })))
 }

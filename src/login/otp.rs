@@ -197,6 +197,16 @@ pub async fn locked_until(svc: &Services, phone: &str) -> Result<Option<i64>, Ot
     Ok(read_i64(svc, &phone_key("otplock", phone)).await?.filter(|until| *until > now()))
 }
 
+/// Lifts the lock of a number and forgets its failures and cooldowns; returns whether
+/// it was locked.
+pub async fn unlock(svc: &Services, phone: &str) -> Result<bool, OtpError> {
+    svc.state.delete(&phone_key("otpfail", phone)).await?;
+    for purpose in [Purpose::Login, Purpose::StepUp, Purpose::Register, Purpose::ChangePhone] {
+        svc.state.delete(&phone_key(&format!("otpcool:{}", purpose.as_str()), phone)).await?;
+    }
+    Ok(svc.state.delete(&phone_key("otplock", phone)).await?)
+}
+
 /// A transaction by id, if it is live and this browser started it.
 pub async fn load(svc: &Services, tx: &str, browser: &str) -> Result<Option<Transaction>, OtpError> {
     if tx.len() != 22 {

@@ -96,3 +96,8 @@ pub async fn authenticate(
         }
     }
 }
+
+/// Clears the failure count of a user name; returns whether it had any.
+pub async fn unlock(svc: &Services, username: &str) -> Result<bool, LoginError> {
+    Ok(svc.state.delete(&account_key(username)).await?)
+}

@@ -396,6 +396,25 @@ async fn codes_expire_run_out_of_attempts_cool_down_and_lock_the_number() {
     assert!(html.contains("приостановлен до") && html.contains("Войдите по паролю"), "{html}");
     assert_eq!(ask_code(&app, &browser(), "login", "", PHONE).await.status(), 429, "no new codes while locked");
     app.wait_for_audit_kind("otp.locked").await;
+    // Support lifts the lock through the admin API once the citizen proved who they are.
+    let token = crate::admin::admin_token(&app).await;
+    let unlock = |phone: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.http
+                .post(app.url("/admin/api/citizens/unlock"))
+                .bearer_auth(token)
+                .json(&json!({ "phone": phone }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(unlock("not a number").await.status(), 400);
+    let unlocked: Value = unlock("8 916 123 45 67").await.json().await.unwrap();
+    assert_eq!(unlocked, json!({ "phone": PHONE, "was_locked": true }));
+    let page = code_page(&app, &b, resend(&app, &b, &page).await).await;
+    assert_eq!(enter(&app, &b, &page, &sms.code_for(PHONE)).await.status(), 303, "signed in after the unlock");
 }
 
 #[actix_web::test]

@@ -10,7 +10,7 @@ use vhod::admin::clients::ClientSpec;
 use crate::helpers::{TestApp, TestDb, error_code, spawn_app, spawn_app_on, spawn_app_with, wait_until};
 
 /// An admin client and a token with `vhod:admin`.
-async fn admin_token(app: &TestApp) -> String {
+pub async fn admin_token(app: &TestApp) -> String {
     let created = app
         .create_client(ClientSpec {
             id: "ops".into(),
