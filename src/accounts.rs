@@ -22,6 +22,7 @@ use crate::domain::{
     AccountLevel, Date, Gender, Inn, Passport, PersonName, Phone, Snils, VerificationMethod, birth_date, rfc3339,
 };
 use crate::jose::random_token;
+use crate::login::LoginError;
 use diesel::Connection;
 use registry::{FieldMismatch, PersonRecord, RegistryAnswer, RegistryCheck};
 
@@ -536,13 +537,19 @@ pub async fn change_password(
 ) -> Result<(), AccountError> {
     check_password(&new)?;
     let mut user = load(svc, user_id).await?;
-    if let Some(phc) = user.password_hash.clone() {
+    if user.password_hash.is_some() {
         let Some(current) = current else {
             return Err(AccountError::Invalid(vec![field("current_password", "enter your current password")]));
         };
-        let ok = svc.passwords.verify(current, phc).await.map_err(|e| AccountError::Unavailable(e.to_string()))?;
-        if !ok {
-            return Err(AccountError::Invalid(vec![field("current_password", "the current password is wrong")]));
+        match crate::login::password::verify_current(svc, &user, current).await {
+            Ok(()) => {}
+            Err(LoginError::Invalid) => {
+                return Err(AccountError::Invalid(vec![field("current_password", "the current password is wrong")]));
+            }
+            Err(LoginError::Locked) => {
+                return Err(AccountError::Refused("too many wrong passwords: try again in 15 minutes"));
+            }
+            Err(LoginError::Unavailable(e)) => return Err(AccountError::Unavailable(e)),
         }
     }
     user.password_hash = Some(hash(new).await?);

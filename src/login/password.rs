@@ -101,3 +101,25 @@ pub async fn authenticate(
 pub async fn unlock(svc: &Services, username: &str) -> Result<bool, LoginError> {
     Ok(svc.state.delete(&account_key(username)).await?)
 }
+
+/// Checks the current password of a signed-in account (before changing it), under the
+/// same per-account lockout as sign-in.
+pub async fn verify_current(svc: &Services, user: &UserRow, password: SecretString) -> Result<(), LoginError> {
+    let Some(phc) = user.password_hash.clone() else { return Err(LoginError::Invalid) };
+    let account = account_key(&user.username);
+    if count(svc, &account).await? >= svc.config.login_max_failures {
+        return Err(LoginError::Locked);
+    }
+    if svc.passwords.verify(password, phc).await.map_err(|e| LoginError::Unavailable(e.to_string()))? {
+        return Ok(());
+    }
+    svc.state.incr(&account, svc.config.login_lockout).await?;
+    svc.audit
+        .record(
+            AuditEvent::failure(AuditKind::LoginFailed)
+                .subject(user.id.clone())
+                .detail(json!({ "method": "pwd_change" })),
+        )
+        .await;
+    Err(LoginError::Invalid)
+}

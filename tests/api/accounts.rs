@@ -157,6 +157,7 @@ async fn registration_by_phone_creates_a_simplified_account_and_completes_the_fl
     let next = register(&app, &b, &sms, "8 (916) 123-45-67", &rid, PASSWORD).await;
     assert!(next.contains("/authorize/resume"), "{next}");
     let Reached::Consent { html } = follow(&app, &b, next, &client.redirect_uri).await else { panic!() };
+    assert!(html.contains("<li>Номер телефона</li>"), "consent names each data item:\n{html}");
     let response = decide(&app, &b, &html, "allow").await;
     let Reached::Client(params) = follow(&app, &b, location(&app, &response), &client.redirect_uri).await else {
         panic!()
@@ -320,6 +321,40 @@ async fn an_http_registry_shows_progress_and_not_found_keeps_the_data() {
     assert_eq!(submit_identity(&app, &b, &GOOD_IDENTITY).await.status(), 303);
     wait_until("standard", || async { user_by_phone(&app, PHONE).await.account_level == "standard" }).await;
     app.wait_for_audit_kind("registry.checked").await;
+    // A second account with the same person's data: the registry matches, the SNILS is taken.
+    let second = browser();
+    register(&app, &second, &sms, "+79165550000", "", "").await;
+    assert_eq!(submit_identity(&app, &second, &GOOD_IDENTITY).await.status(), 303);
+    wait_until("refused", || async {
+        user_by_phone(&app, "+79165550000").await.registry_status.as_deref() == Some("mismatch")
+    })
+    .await;
+    let html = account_page(&app, &second).await;
+    assert!(html.contains("<strong>СНИЛС</strong>: already belongs to another verified account"), "{html}");
+    assert_eq!(user_by_phone(&app, "+79165550000").await.account_level, "simplified");
+}
+
+#[actix_web::test]
+async fn the_development_outbox_writes_codes_to_a_file_and_sends_are_limited_per_address() {
+    let db = Arc::new(TestDb::new());
+    let outbox = db.dir().join("sms.jsonl");
+    let file = outbox.clone();
+    let app = spawn_app_on(db, Kek::generate(), move |s| {
+        s.sms.outbox_file = file;
+        s.otp.max_sends_per_address = 2;
+    })
+    .await;
+    let b = browser();
+    let page = code_page(&app, &b, ask_code(&app, &b, "register", "", PHONE).await).await;
+    let line = std::fs::read_to_string(&outbox).unwrap();
+    let message: Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
+    assert_eq!(message["to"], PHONE);
+    let code = code_in(message["text"].as_str().unwrap()).unwrap();
+    assert_eq!(enter(&app, &b, &page, &code).await.status(), 303);
+    assert_eq!(ask_code(&app, &browser(), "register", "", "+79165550001").await.status(), 303);
+    let limited = ask_code(&app, &browser(), "register", "", "+79165550002").await;
+    assert_eq!(limited.status(), 429, "the third code from one address in the window");
+    assert!(text(limited).await.contains("Слишком много запросов кода"));
 }
 
 #[actix_web::test]
@@ -590,6 +625,15 @@ async fn the_profile_manages_sessions_password_phone_and_applications() {
     assert!(account_page(&app, &b2).await.contains("Вы не вошли"), "the other browser is signed out");
     let html = account_page(&app, &b1).await;
     assert_eq!(html.matches("name=\"sid\"").count(), 1, "this browser is still signed in");
+    // Changing the phone: a code to the new number; a number of another account gets a notice.
+    register(&app, &browser(), &sms, "+79165550003", "", "").await;
+    let taken = code_page(&app, &b1, ask_code(&app, &b1, "change_phone", "", "+79165550003").await).await;
+    assert!(code_in(&sms.texts_to("+79165550003").pop().unwrap()).is_none(), "a notice, not a code");
+    assert_eq!(enter(&app, &b1, &taken, "123456").await.status(), 401);
+    let page = code_page(&app, &b1, ask_code(&app, &b1, "change_phone", "", "+79165550004").await).await;
+    let changed = enter(&app, &b1, &page, &sms.code_for("+79165550004")).await;
+    assert_eq!(location(&app, &changed), app.url("/account?done=phone"));
+    assert!(account_page(&app, &b1).await.contains("+79165550004 — подтверждён"));
     // Revoking an application also revokes its refresh tokens.
     let browser_in = &b1;
     let client = web_client(&app, "portal", "rp.example.ru", |_| {}).await;
