@@ -39,6 +39,15 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The route table: every endpoint Vhod serves.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(MAX_BODY_BYTES).error_handler(|e, req| {
+        // Browser forms: a malformed or incomplete form gets a readable page.
+        let page = pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned());
+        actix_web::error::InternalError::from_response(e, page).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|e, req| {
+        let page = pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned());
+        actix_web::error::InternalError::from_response(e, page).into()
+    }));
     cfg.route("/.well-known/openid-configuration", web::get().to(discovery::openid_configuration))
         .route("/.well-known/oauth-authorization-server", web::get().to(discovery::openid_configuration))
         .route("/jwks", web::get().to(discovery::jwks))

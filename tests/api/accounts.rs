@@ -581,6 +581,11 @@ async fn gateway_failures_give_a_retry_message_and_are_audited() {
     sms.fail(false);
     let page = code_page(&app, &b, ask_code(&app, &b, "register", "", PHONE).await).await;
     assert!(page.contains("+7 *** ***-45-67"), "a failed send holds nothing back");
+    // A malformed form gets a readable page, not a parser message.
+    let malformed = b.post(app.url("/sms")).form(&[("phone", PHONE)]).send().await.unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert!(malformed.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(text(malformed).await.contains("Форма устарела"));
 }
 
 #[actix_web::test]
