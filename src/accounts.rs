@@ -366,6 +366,9 @@ async fn set_level(
             })
         })
         .await?;
+    if let Err(e) = crate::login::Session::relevel(&svc.state, &user.id, level, svc.config.session_ttl).await {
+        tracing::warn!(error = %e, "sessions keep the old level until they end");
+    }
     svc.audit
         .record(
             AuditEvent::success(AuditKind::LevelChanged)

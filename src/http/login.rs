@@ -132,10 +132,11 @@ pub async fn login_submit(req: HttpRequest, form: web::Form<LoginForm>, svc: web
             return pages::error_page(&req, StatusCode::SERVICE_UNAVAILABLE, |t| t.unavailable.to_owned());
         }
     };
+    let previous = current_session(&req, &svc).await.ok().flatten();
     if let Some(old) = session_cookie(&req, &svc) {
         let _ = Session::destroy(&svc.state, &old).await;
     }
-    let session = Session::new(user.id.clone(), vec!["pwd".into()]);
+    let session = Session::after(previous, user.id.clone(), crate::accounts::level_of(&user), "pwd");
     let cookie = match session.save(&svc.state, svc.config.session_ttl).await {
         Ok(cookie) => cookie,
         Err(e) => return internal(&req, &e.into()),

@@ -85,7 +85,8 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignupForm>, svc: web::Dat
     let ip = req.peer_addr().map(|a| a.ip());
     match accounts::register(&svc, &phone, password, ip).await {
         Ok(user) => {
-            signed_in(&req, &svc, Session::new(user.id, vec!["sms".into()]), record.rid.as_deref(), "sms").await
+            let session = Session::new(user.id, vec!["sms".into()], crate::domain::AccountLevel::Simplified);
+            signed_in(&req, &svc, session, record.rid.as_deref(), "sms").await
         }
         Err(AccountError::Refused(message)) => pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned()),
         Err(e) => unavailable(&req, e),

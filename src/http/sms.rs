@@ -382,7 +382,8 @@ async fn complete_login(req: &HttpRequest, svc: &Services, tx: &str, binding: &s
         Ok(None) => return pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned()),
         Err(e) => return unavailable(req, e),
     };
-    let session = Session::new(user.id, vec!["sms".into()]);
+    let previous = current_session(req, svc).await.ok().flatten();
+    let session = Session::after(previous, user.id.clone(), accounts::level_of(&user), "sms");
     signed_in(req, svc, session, record.rid.as_deref(), "sms").await
 }
 
@@ -397,13 +398,8 @@ async fn complete_step_up(req: &HttpRequest, svc: &Services, tx: &str, binding: 
         Ok(_) => return pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned()),
         Err(e) => return unavailable(req, e),
     };
-    let mut amr = current.amr.clone();
-    for method in ["sms", "mfa"] {
-        if !amr.iter().any(|m| m == method) {
-            amr.push(method.to_owned());
-        }
-    }
-    let session = Session { amr, auth_time: crate::db::now(), ..current };
+    let (user_id, level) = (current.user_id.clone(), current.level());
+    let session = Session::after(Some(current), user_id, level, "sms");
     signed_in(req, svc, session, record.rid.as_deref(), "sms_step_up").await
 }
 

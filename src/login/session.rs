@@ -8,6 +8,7 @@ use aws_lc_rs::digest;
 use serde::{Deserialize, Serialize};
 
 use crate::db::now;
+use crate::domain::AccountLevel;
 use crate::jose::{b64url, random_token};
 use crate::state::{EphemeralStore, StateError, StateStore};
 
@@ -22,6 +23,13 @@ pub struct Session {
     pub auth_time: i64,
     /// Methods used (RFC 8176).
     pub amr: Vec<String>,
+    /// The account level, kept current by [`Session::relevel`] when it changes.
+    #[serde(default = "simplified")]
+    pub level: String,
+}
+
+fn simplified() -> String {
+    AccountLevel::Simplified.as_str().to_owned()
 }
 
 /// One entry of an account's session index.
@@ -51,8 +59,49 @@ async fn index(state: &StateStore, user_id: &str) -> Result<Vec<SessionEntry>, S
 
 impl Session {
     /// A session for a citizen who authenticated just now.
-    pub fn new(user_id: String, amr: Vec<String>) -> Self {
-        Self { user_id, sid: random_token(16), auth_time: now(), amr }
+    pub fn new(user_id: String, amr: Vec<String>, level: AccountLevel) -> Self {
+        Self { user_id, sid: random_token(16), auth_time: now(), amr, level: level.as_str().to_owned() }
+    }
+
+    /// The session after `user_id` authenticated with `method`: a new one, or — when
+    /// this browser's session belongs to the same account and used another method — the
+    /// same session (same `sid`) with both methods and `mfa`.
+    pub fn after(previous: Option<Session>, user_id: String, level: AccountLevel, method: &str) -> Self {
+        match previous {
+            Some(mut session) if session.user_id == user_id && !session.amr.iter().any(|m| m == method) => {
+                session.amr.retain(|m| m != "mfa");
+                session.amr.push(method.to_owned());
+                session.amr.push("mfa".to_owned());
+                session.auth_time = now();
+                session.level = level.as_str().to_owned();
+                session
+            }
+            _ => Self::new(user_id, vec![method.to_owned()], level),
+        }
+    }
+
+    /// The account level the session carries.
+    pub fn level(&self) -> AccountLevel {
+        AccountLevel::parse(&self.level).unwrap_or(AccountLevel::Simplified)
+    }
+
+    /// Sets the level in every live session of an account (after a level change), so
+    /// the next authorization sees it without reading the account.
+    pub async fn relevel(
+        state: &StateStore,
+        user_id: &str,
+        level: AccountLevel,
+        ttl: Duration,
+    ) -> Result<(), StateError> {
+        for entry in index(state, user_id).await? {
+            if let Some(mut session) = Self::load_key(state, &entry.key).await? {
+                session.level = level.as_str().to_owned();
+                let left = ttl.as_secs().saturating_sub(now().saturating_sub(session.auth_time).max(0) as u64).max(1);
+                let value = serde_json::to_vec(&session).expect("a session always serializes");
+                state.put(&entry.key, &value, Duration::from_secs(left)).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Stores the session and lists it in the account's index; returns the cookie

@@ -11,7 +11,6 @@ use serde_json::json;
 use super::acr::{self, Acr, Outcome, Strength};
 use super::authorize::{AuthorizationRequest, ErrorRedirect, ResponseMode};
 use super::{ErrorCode, OAuthError, subject};
-use crate::accounts;
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::db::models::consent::{self as consent_db, ConsentRow};
@@ -176,25 +175,25 @@ pub async fn advance(
         return Ok(Step::Login { rid, request: Box::new(request) });
     };
     let just_signed_in = signed_in_here(&request, session);
-    let Some((user, outcome)) = assurance(svc, &request, session).await? else {
-        // The account is gone: the session means nothing any more.
-        if request.no_prompt {
-            return Ok(error(&request, ErrorCode::LoginRequired, "the citizen must sign in"));
-        }
-        let rid = match rid {
-            Some(rid) => rid,
-            None => save_pending(svc, &request).await?,
-        };
-        return Ok(Step::Login { rid, request: Box::new(request) });
-    };
+    let outcome = assurance(&request, session);
     let acr = match outcome {
         Outcome::Met(acr) => acr,
-        Outcome::StepUp if !request.no_prompt && user.phone_number_verified => {
-            let rid = match rid {
-                Some(rid) => rid,
-                None => save_pending(svc, &request).await?,
-            };
-            return Ok(Step::StepUp { rid, request: Box::new(request) });
+        Outcome::StepUp if !request.no_prompt => {
+            if let Some(second) = second_factor(svc, session).await? {
+                let rid = match rid {
+                    Some(rid) => rid,
+                    None => save_pending(svc, &request).await?,
+                };
+                return Ok(match second {
+                    SecondFactor::Sms => Step::StepUp { rid, request: Box::new(request) },
+                    SecondFactor::Password => Step::Login { rid, request: Box::new(request) },
+                });
+            }
+            return Ok(error(
+                &request,
+                ErrorCode::UnmetAuthenticationRequirements,
+                "the account has no second sign-in method",
+            ));
         }
         Outcome::LevelTooLow if !request.no_prompt && !just_signed_in => {
             // Perhaps another account of the citizen's reaches the level.
@@ -228,17 +227,31 @@ pub async fn advance(
     Ok(Step::Respond(issue_code(svc, &request, session, acr).await?))
 }
 
-/// The session's account and what `acr_values` mean for it (`None`: the account is gone).
-async fn assurance(
-    svc: &Services,
-    request: &AuthorizationRequest,
-    session: &Session,
-) -> Result<Option<(user_db::UserRow, Outcome)>, OAuthError> {
+/// What `acr_values` mean for the session (its level and its methods).
+fn assurance(request: &AuthorizationRequest, session: &Session) -> Outcome {
+    let have = Acr { level: session.level(), strength: Strength::of(&session.amr) };
+    acr::evaluate(have, &request.acr_values)
+}
+
+/// A method that would add a second factor to the session.
+enum SecondFactor {
+    /// A code to the account's verified phone.
+    Sms,
+    /// The account's password.
+    Password,
+}
+
+async fn second_factor(svc: &Services, session: &Session) -> Result<Option<SecondFactor>, OAuthError> {
     let user_id = session.user_id.clone();
     let Some(user) = svc.db.run(move |conn| user_db::find_by_id(conn, &user_id)).await? else { return Ok(None) };
-    let have = Acr { level: accounts::level_of(&user), strength: Strength::of(&session.amr) };
-    let outcome = acr::evaluate(have, &request.acr_values);
-    Ok(Some((user, outcome)))
+    let used = |m: &str| session.amr.iter().any(|a| a == m);
+    Ok(if !used("sms") && user.phone_number_verified {
+        Some(SecondFactor::Sms)
+    } else if !used("pwd") && user.password_hash.is_some() {
+        Some(SecondFactor::Password)
+    } else {
+        None
+    })
 }
 
 async fn needs_consent(
@@ -291,8 +304,8 @@ pub async fn decide_consent(
         granted_at: now(),
     };
     svc.db.run(move |conn| consent_db::upsert(conn, &row)).await?;
-    match assurance(svc, request, session).await? {
-        Some((_, Outcome::Met(acr))) => issue_code(svc, request, session, acr).await,
+    match assurance(request, session) {
+        Outcome::Met(acr) => issue_code(svc, request, session, acr).await,
         _ => Ok(Response::Error(ErrorRedirect::for_request(
             request,
             OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, "the session no longer meets the request"),

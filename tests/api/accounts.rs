@@ -256,6 +256,13 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
         }
     };
     let minimal = userinfo(token(&[]).await).await;
+    // The session (consent given above) learnt the new level without signing in again.
+    let silent = start(&client.rp, &[], &[("prompt", "none"), ("acr_values", "urn:vhod:acr:standard")]);
+    let Reached::Client(p) = follow(&app, &b, silent.url, &client.redirect_uri).await else { panic!() };
+    let tokens = crate::flow::exchange(&app, &client, &p["code"], silent.verifier).await;
+    let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &silent.nonce).unwrap();
+    assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:vhod:acr:standard"));
+
     let keys: Vec<&String> = minimal.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["account_level", "sub"], "openid alone releases no personal data");
     assert_eq!(minimal["account_level"], "standard");
@@ -555,6 +562,22 @@ async fn acr_values_ask_for_an_sms_step_up_or_fail_when_the_level_is_too_low() {
     let again = sign_in(&app, &b, &html, PHONE, PASSWORD).await;
     let Reached::Client(p) = follow(&app, &b, location(&app, &again), &client.redirect_uri).await else { panic!() };
     assert_eq!(p["error"], "unmet_authentication_requirements");
+    // A session that began with an SMS code steps up with the password.
+    let by_sms = browser();
+    let page = code_page(&app, &by_sms, ask_code(&app, &by_sms, "login", "", PHONE).await).await;
+    assert_eq!(enter(&app, &by_sms, &page, &sms.code_for(PHONE)).await.status(), 303);
+    let wanted = start(&client.rp, &[], &[("acr_values", "urn:vhod:acr:simplified:mfa")]);
+    let Reached::Login { html } = follow(&app, &by_sms, wanted.url, &client.redirect_uri).await else {
+        panic!("a second SMS code is not a second factor")
+    };
+    let with_password = sign_in(&app, &by_sms, &html, PHONE, PASSWORD).await;
+    let Reached::Client(p) = follow(&app, &by_sms, location(&app, &with_password), &client.redirect_uri).await else {
+        panic!()
+    };
+    let tokens = crate::flow::exchange(&app, &client, &p["code"], wanted.verifier).await;
+    let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &wanted.nonce).unwrap();
+    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    assert_eq!(amr, ["sms", "pwd", "mfa"]);
     // prompt=none never steps up.
     let fresh = browser();
     let Reached::Login { html } = follow(&app, &fresh, start(&client.rp, &[], &[]).url, &client.redirect_uri).await
