@@ -154,6 +154,11 @@ enum UsersCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Show an account's level, registry check (with the fields that differ) and history.
+    Show {
+        /// Account id, user name or verified phone number.
+        who: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -264,6 +269,33 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                 .await
                 .map_err(admin_error)?;
             print(json, &user, &format!("created user {} (id {})", user.username, user.id))
+        }
+        Command::Users(UsersCommand::Show { who }) => {
+            let account = admin::users::show(&db, &who).await.map_err(admin_error)?;
+            let mut text = format!(
+                "id: {}\nusername: {}\naccount_level: {}\nphone: {}{}\npassword: {}\nregistry: {}",
+                account.id,
+                account.username,
+                account.account_level,
+                account.phone_number.as_deref().unwrap_or("-"),
+                if account.phone_number_verified { " (verified)" } else { "" },
+                if account.has_password { "set" } else { "none" },
+                account.registry_status.as_deref().unwrap_or("-"),
+            );
+            for m in &account.mismatches {
+                text.push_str(&format!("\n  {}: {}", m.field, m.reason));
+            }
+            for h in &account.history {
+                text.push_str(&format!(
+                    "\nhistory: {} {} by {} via {} ({})",
+                    h.at,
+                    h.level,
+                    h.verifier,
+                    h.method,
+                    h.claims.join(",")
+                ));
+            }
+            print(json, &account, &text)
         }
         Command::Registration(RegistrationCommand::Token { ttl_secs, uses }) => {
             let token = vhod::registration::issue_initial_token(&db, &audit, CLI_ACTOR, ttl_secs, uses)

@@ -72,3 +72,85 @@ pub async fn create(
     audit.record(AuditEvent::success(AuditKind::UserCreated).actor(actor).subject(view.id.clone())).await;
     Ok(view)
 }
+
+/// One level change as operators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryView {
+    /// Unix seconds.
+    pub at: i64,
+    /// Level after the change.
+    pub level: String,
+    /// How (`phone_code`, `registry`, `bank`, `qes`, `in_person`, `data_changed`).
+    pub method: String,
+    /// Who verified.
+    pub verifier: String,
+    /// Which claims.
+    pub claims: Vec<String>,
+}
+
+/// A citizen account as operators see it: level, registry state with the fields that
+/// differ and why, and the level history. Identity numbers are not shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    /// Stable subject identifier.
+    pub id: String,
+    /// Sign-in name.
+    pub username: String,
+    /// `simplified`, `standard` or `confirmed`.
+    pub account_level: String,
+    /// Sign-in phone, E.164.
+    pub phone_number: Option<String>,
+    /// Whether it is verified.
+    pub phone_number_verified: bool,
+    /// Whether a password is set.
+    pub has_password: bool,
+    /// State of the registry check.
+    pub registry_status: Option<String>,
+    /// Fields the registry disagreed with, and why.
+    pub mismatches: Vec<crate::accounts::registry::FieldMismatch>,
+    /// Level history, newest first.
+    pub history: Vec<HistoryView>,
+}
+
+/// Finds an account by id, user name or verified phone number.
+pub async fn show(db: &DbPool, who: &str) -> Result<AccountView, AdminError> {
+    let key = who.trim().to_owned();
+    let phone = crate::domain::Phone::parse(&key).ok();
+    let found = db
+        .run(move |conn| {
+            if let Some(user) = user_db::find_by_id(conn, &key)? {
+                return Ok(Some(user));
+            }
+            if let Some(user) = user_db::find_by_username(conn, &key)? {
+                return Ok(Some(user));
+            }
+            match phone {
+                Some(phone) => user_db::find_by_verified_phone(conn, phone.as_str()),
+                None => Ok(None),
+            }
+        })
+        .await?;
+    let user = found.ok_or_else(|| AdminError::NotFound(format!("account {who}")))?;
+    let id = user.id.clone();
+    let history = db.run(move |conn| crate::db::models::identity_verification::for_user(conn, &id)).await?;
+    Ok(AccountView {
+        mismatches: user.registry_detail.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default(),
+        id: user.id,
+        username: user.username,
+        account_level: user.account_level,
+        phone_number: user.phone_number,
+        phone_number_verified: user.phone_number_verified,
+        has_password: user.password_hash.is_some(),
+        registry_status: user.registry_status,
+        history: history
+            .into_iter()
+            .map(|h| HistoryView {
+                at: h.created_at,
+                level: h.level,
+                method: h.method,
+                verifier: h.verifier,
+                claims: serde_json::from_str(&h.claims).unwrap_or_default(),
+            })
+            .collect(),
+    })
+}

@@ -27,6 +27,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/keys"),
     ("post", "/keys/rotate"),
     ("post", "/citizens/unlock"),
+    ("get", "/citizens/{who}"),
 ];
 
 /// Registers the admin routes (called from the route table).
@@ -42,7 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/clients/{client_id}/secret", web::post().to(rotate_secret))
             .route("/keys", web::get().to(list_keys))
             .route("/keys/rotate", web::post().to(rotate_key))
-            .route("/citizens/unlock", web::post().to(unlock_citizen)),
+            .route("/citizens/unlock", web::post().to(unlock_citizen))
+            .route("/citizens/{who}", web::get().to(show_citizen)),
     );
 }
 
@@ -293,4 +295,13 @@ async fn unlock_citizen(
         .await
         .map_err(|e| ApiError::Admin(AdminError::Invalid(e.to_string())))?;
     Ok(HttpResponse::Ok().json(json!({ "phone": phone.as_str(), "was_locked": was_locked })))
+}
+
+async fn show_citizen(
+    req: HttpRequest,
+    who: web::Path<String>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    Ok(HttpResponse::Ok().json(admin::users::show(&svc.db, &who).await?))
 }

@@ -228,6 +228,28 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
     assert!(html.contains("id=\"mismatches\"") && html.contains("<strong>Имя</strong>: does not match"), "{html}");
     assert!(!html.contains("Алексей</"), "the registry's value is not revealed");
     assert!(html.contains("value=\"Александр\""), "the stored data is what the citizen typed");
+    // The operator sees the same: which field and why (CLI and admin API).
+    let output = app.cli(&["users", "show", "8 916 123 45 67", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown["registry_status"], "mismatch");
+    assert_eq!(shown["mismatches"][0]["field"], "given_name");
+    assert!(shown.get("snils").is_none(), "identity numbers stay out of the operator view");
+    let token = crate::admin::admin_token(&app).await;
+    let id = shown["id"].as_str().unwrap();
+    let api: Value = app
+        .http
+        .get(app.url(&format!("/admin/api/citizens/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api, shown);
+    let missing = app.http.get(app.url("/admin/api/citizens/nobody")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
     // Fixing it (with ё/е and case differences the registry ignores) makes the account standard.
     assert_eq!(submit_identity(&app, &b, &GOOD_IDENTITY).await.status(), 303);
     wait_until("standard", || async { user_by_phone(&app, PHONE).await.account_level == "standard" }).await;
