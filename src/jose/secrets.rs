@@ -59,6 +59,12 @@ impl ServerSecrets {
         b64url(hmac::sign(&self.otp, format!("{context}\u{0}{code}").as_bytes()).as_ref())
     }
 
+    /// A keyed digest naming a low-entropy value (a phone number) in state-store keys,
+    /// so a dump of the store cannot be reversed by enumerating numbers.
+    pub fn key_digest(&self, value: &str) -> String {
+        b64url(&hmac::sign(&self.otp, format!("state key\u{0}{value}").as_bytes()).as_ref()[..24])
+    }
+
     /// Checks a code against its stored digest in constant time.
     pub fn otp_matches(&self, context: &str, code: &str, stored: &str) -> bool {
         subtle::ConstantTimeEq::ct_eq(self.otp_digest(context, code).as_bytes(), stored.as_bytes()).into()

@@ -158,10 +158,9 @@ impl OtpSender {
     }
 }
 
-/// State keys name numbers by digest, so the store never lists phone numbers.
-fn phone_key(prefix: &str, phone: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, phone.as_bytes());
-    format!("{prefix}:{}", crate::jose::b64url(digest.as_ref()))
+/// State keys name numbers by a keyed digest, so the store never lists phone numbers.
+fn phone_key(svc: &Services, prefix: &str, phone: &str) -> String {
+    format!("{prefix}:{}", svc.secrets.key_digest(phone))
 }
 
 fn tx_key(tx: &str) -> String {
@@ -194,17 +193,17 @@ async fn read_i64(svc: &Services, key: &str) -> Result<Option<i64>, OtpError> {
 
 /// The Unix time until which `phone` is locked, if it is.
 pub async fn locked_until(svc: &Services, phone: &str) -> Result<Option<i64>, OtpError> {
-    Ok(read_i64(svc, &phone_key("otplock", phone)).await?.filter(|until| *until > now()))
+    Ok(read_i64(svc, &phone_key(svc, "otplock", phone)).await?.filter(|until| *until > now()))
 }
 
 /// Lifts the lock of a number and forgets its failures and cooldowns; returns whether
 /// it was locked.
 pub async fn unlock(svc: &Services, phone: &str) -> Result<bool, OtpError> {
-    svc.state.delete(&phone_key("otpfail", phone)).await?;
+    svc.state.delete(&phone_key(svc, "otpfail", phone)).await?;
     for purpose in [Purpose::Login, Purpose::StepUp, Purpose::Register, Purpose::ChangePhone] {
-        svc.state.delete(&phone_key(&format!("otpcool:{}", purpose.as_str()), phone)).await?;
+        svc.state.delete(&phone_key(svc, &format!("otpcool:{}", purpose.as_str()), phone)).await?;
     }
-    Ok(svc.state.delete(&phone_key("otplock", phone)).await?)
+    Ok(svc.state.delete(&phone_key(svc, "otplock", phone)).await?)
 }
 
 /// A transaction by id, if it is live and this browser started it.
@@ -242,20 +241,20 @@ async fn send(svc: &Services, tx: &str, record: &Transaction, ip: Option<IpAddr>
     if let Some(until) = locked_until(svc, phone.as_str()).await? {
         return Err(OtpError::Locked(until));
     }
-    let cooldown_key = phone_key(&format!("otpcool:{}", record.purpose.as_str()), phone.as_str());
+    let cooldown_key = phone_key(svc, &format!("otpcool:{}", record.purpose.as_str()), phone.as_str());
     if let Some(until) = read_i64(svc, &cooldown_key).await?
         && until > now()
     {
         return Err(OtpError::Cooldown((until - now()) as u64));
     }
     let address = format!("otpsend:ip:{}", ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
-    let sends = svc.state.incr(&phone_key("otpsend", phone.as_str()), policy.window).await?;
+    let sends = svc.state.incr(&phone_key(svc, "otpsend", phone.as_str()), policy.window).await?;
     let from_address = svc.state.incr(&address, policy.window).await?;
     if sends > policy.max_sends_per_phone || from_address > policy.max_sends_per_address {
         return Err(OtpError::TooManySends);
     }
     // The cooldown doubles with each code for this number and purpose in the window.
-    let counter = phone_key(&format!("otpsends:{}", record.purpose.as_str()), phone.as_str());
+    let counter = phone_key(svc, &format!("otpsends:{}", record.purpose.as_str()), phone.as_str());
     let same_purpose = svc.state.incr(&counter, policy.window).await?;
     let wait = policy.resend_cooldown.saturating_mul(1 << (same_purpose - 1).min(6) as u32);
     if !wait.is_zero() {
@@ -324,10 +323,10 @@ pub async fn verify(
         }
         record.verified = true;
         save(svc, tx, &record).await?;
-        svc.state.delete(&phone_key("otpfail", &record.phone)).await?;
+        svc.state.delete(&phone_key(svc, "otpfail", &record.phone)).await?;
         return Ok(record);
     }
-    let failures = svc.state.incr(&phone_key("otpfail", &record.phone), policy.window).await?;
+    let failures = svc.state.incr(&phone_key(svc, "otpfail", &record.phone), policy.window).await?;
     let mut event = AuditEvent::failure(AuditKind::OtpFailed).ip(ip);
     if let Some(user) = &record.user_id {
         event = event.subject(user.clone());
@@ -335,7 +334,7 @@ pub async fn verify(
     svc.audit.record(event.detail(json!({ "purpose": record.purpose.as_str(), "attempt": attempts }))).await;
     if failures >= policy.max_failures_per_phone {
         let until = now() + policy.lock.as_secs() as i64;
-        svc.state.put(&phone_key("otplock", &record.phone), until.to_string().as_bytes(), policy.lock).await?;
+        svc.state.put(&phone_key(svc, "otplock", &record.phone), until.to_string().as_bytes(), policy.lock).await?;
         svc.state.delete(&code_key(tx)).await?;
         svc.audit
             .record(

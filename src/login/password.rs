@@ -6,7 +6,6 @@
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use aws_lc_rs::digest;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -16,7 +15,6 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::credentials::hash_password;
 use crate::db::models::user::{self as user_db, UserRow};
 use crate::domain::Phone;
-use crate::jose::b64url;
 use crate::state::EphemeralStore;
 
 /// Verifies against this hash when the account does not exist, so timing is the same.
@@ -35,9 +33,8 @@ fn canonical(username: &str) -> String {
     }
 }
 
-fn account_key(username: &str) -> String {
-    let normalized = canonical(username);
-    format!("pwfail:a:{}", b64url(digest::digest(&digest::SHA256, normalized.as_bytes()).as_ref()))
+fn account_key(svc: &Services, username: &str) -> String {
+    format!("pwfail:a:{}", svc.secrets.key_digest(&canonical(username)))
 }
 
 fn address_key(ip: Option<IpAddr>) -> String {
@@ -57,7 +54,7 @@ pub async fn authenticate(
     ip: Option<IpAddr>,
 ) -> Result<UserRow, LoginError> {
     let config = &svc.config;
-    let (account, address) = (account_key(username), address_key(ip));
+    let (account, address) = (account_key(svc, username), address_key(ip));
     if count(svc, &account).await? >= config.login_max_failures
         || count(svc, &address).await? >= config.login_ip_max_failures
     {
@@ -99,14 +96,14 @@ pub async fn authenticate(
 
 /// Clears the failure count of a user name; returns whether it had any.
 pub async fn unlock(svc: &Services, username: &str) -> Result<bool, LoginError> {
-    Ok(svc.state.delete(&account_key(username)).await?)
+    Ok(svc.state.delete(&account_key(svc, username)).await?)
 }
 
 /// Checks the current password of a signed-in account (before changing it), under the
 /// same per-account lockout as sign-in.
 pub async fn verify_current(svc: &Services, user: &UserRow, password: SecretString) -> Result<(), LoginError> {
     let Some(phc) = user.password_hash.clone() else { return Err(LoginError::Invalid) };
-    let account = account_key(&user.username);
+    let account = account_key(svc, &user.username);
     if count(svc, &account).await? >= svc.config.login_max_failures {
         return Err(LoginError::Locked);
     }
