@@ -4,6 +4,7 @@
 //! Levels only move through [`raise_level`] and [`lower_level`], each of which appends
 //! to the account's history who verified what, when and by which method.
 
+pub mod federated;
 pub mod registry;
 
 use std::net::IpAddr;
@@ -55,7 +56,7 @@ impl From<DbError> for AccountError {
 
 /// History ids sort by creation time (milliseconds, then randomness), so "the newest
 /// record" is well defined even within one second.
-fn history_id() -> String {
+pub(crate) fn history_id() -> String {
     let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
     format!("{ms:013}{}", random_token(8))
 }

@@ -8,6 +8,7 @@ use crate::clients::ClientRegistry;
 use crate::config::Config;
 use crate::credentials::PasswordVerifierPool;
 use crate::db::DbPool;
+use crate::federation::Federation;
 use crate::jose::ServerSecrets;
 use crate::keys::KeyService;
 use crate::login::otp::OtpSender;
@@ -40,4 +41,6 @@ pub struct Services {
     pub otp: Arc<OtpSender>,
     /// Identity registry for standard-level checks.
     pub registry: Arc<Registry>,
+    /// Upstream identity providers.
+    pub federation: Arc<Federation>,
 }

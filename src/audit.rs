@@ -90,6 +90,8 @@ pub enum AuditKind {
     RegistryChecked,
     /// An account's level changed.
     LevelChanged,
+    /// A sign-in through an upstream identity provider failed.
+    FederationFailed,
 }
 
 impl AuditKind {
@@ -128,6 +130,7 @@ impl AuditKind {
             Self::AccountChanged => "account.changed",
             Self::RegistryChecked => "registry.checked",
             Self::LevelChanged => "account.level_changed",
+            Self::FederationFailed => "federation.failed",
         }
     }
 }

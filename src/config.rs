@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 mod citizens;
+mod federation;
 
 pub use citizens::{
     HttpSmsConfig, OtpPolicy, OtpSettings, RegistrySettings, RegistrySource, SmsGatewayConfig, SmsSettings,
 };
+pub use federation::{Endpoints, FederationSettings, ProviderConfig, ProviderKind, ProviderSettings};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -76,6 +78,8 @@ pub struct Settings {
     pub otp: OtpSettings,
     /// Identity registry.
     pub registry: RegistrySettings,
+    /// Upstream identity providers.
+    pub federation: FederationSettings,
     /// Logging.
     pub log: LogSettings,
 }
@@ -348,7 +352,9 @@ impl Settings {
         let sms = self.sms.validate()?;
         let otp = self.otp.validate()?;
         let registry = self.registry.validate()?;
+        let federation = self.federation.validate()?;
         Ok(Config {
+            federation,
             sms,
             otp,
             registry,
@@ -462,6 +468,8 @@ pub struct Config {
     pub otp: OtpPolicy,
     /// Identity registry.
     pub registry: RegistrySource,
+    /// Upstream identity providers.
+    pub federation: Vec<ProviderConfig>,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter.

@@ -11,6 +11,7 @@ pub mod admin;
 mod authorize;
 mod browser;
 mod discovery;
+mod federation;
 mod health;
 pub mod i18n;
 mod login;
@@ -73,6 +74,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sms/code", web::get().to(sms::code_form))
         .route("/sms/code", web::post().to(sms::verify))
         .route("/sms/resend", web::post().to(sms::resend))
+        .route("/federation/{provider}/start", web::get().to(federation::start))
+        .route("/federation/{provider}/link", web::post().to(federation::link))
+        .route("/federation/{provider}/callback", web::get().to(federation::callback))
         .route("/signup", web::get().to(signup::form))
         .route("/signup", web::post().to(signup::submit))
         .route("/logout", web::post().to(account::logout))

@@ -20,6 +20,7 @@ pub mod config;
 pub mod credentials;
 pub mod db;
 pub mod domain;
+pub mod federation;
 pub mod http;
 pub mod jose;
 pub mod keys;

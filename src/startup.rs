@@ -95,7 +95,10 @@ impl Application {
             .map_err(|e| ConfigError::new("sms.gateway", e.to_string()))?;
         let registry = crate::accounts::registry::Registry::from_config(&config.registry)
             .map_err(|e| ConfigError::new("registry.source", e.to_string()))?;
+        let federation = crate::federation::Federation::new(&config.federation)
+            .map_err(|e| ConfigError::new("federation.providers", e.to_string()))?;
         let services = Services {
+            federation: Arc::new(federation),
             otp: crate::login::otp::OtpSender::new(sms),
             registry: Arc::new(registry),
             outbound,

@@ -3,6 +3,7 @@
 pub mod audit_event;
 pub mod client;
 pub mod consent;
+pub mod federated_identity;
 pub mod identity_verification;
 pub mod initial_access_token;
 pub mod refresh_token;

@@ -132,3 +132,13 @@ diesel::table! {
         uses_left -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    /// Upstream accounts linked to citizen accounts.
+    federated_identities (provider, subject) {
+        provider -> Text,
+        subject -> Text,
+        user_id -> Text,
+        linked_at -> BigInt,
+    }
+}

@@ -76,6 +76,12 @@ async fn profile(
         apps.push((consent.client_id.clone(), name.unwrap_or(consent.client_id), consent.scopes));
     }
     let history = accounts::history(svc, &user.id).await.map_err(|e| e.to_string())?;
+    let linked = accounts::federated::links(svc, &user.id).await.map_err(|e| e.to_string())?;
+    let links = svc
+        .federation
+        .list()
+        .map(|p| (p.id.clone(), p.name.clone(), linked.iter().any(|l| l.provider == p.id)))
+        .collect();
     Ok(Some(Profile {
         username: user.username.clone(),
         level: i18n::level_name(locale, &user.account_level),
@@ -107,6 +113,7 @@ async fn profile(
                 )
             })
             .collect(),
+        links,
     }))
 }
 

@@ -85,6 +85,7 @@ fn login_page(
         }),
         other_lang: other,
         c: locale.citizen(),
+        providers: svc.federation.list().map(|p| (p.id.clone(), p.name.clone())).collect(),
     };
     pages::render(status, &page, Some(browser))
 }

@@ -47,6 +47,8 @@ pub struct LoginPage<'a> {
     pub other_lang: &'a str,
     /// Citizen-page texts.
     pub c: &'a CitizenTexts,
+    /// (id, name) of upstream identity providers.
+    pub providers: Vec<(String, String)>,
 }
 
 /// Asks for a phone number (or, for step-up, confirms sending to the account's).
@@ -143,6 +145,12 @@ pub struct ErrorPage<'a> {
     pub t: &'a Texts,
     /// What went wrong.
     pub message: &'a str,
+    /// (label, reason) details, e.g. fields that differ.
+    pub details: Vec<(&'static str, String)>,
+    /// A way back (URL), when there is one better than the application.
+    pub back: Option<&'a str>,
+    /// Its label.
+    pub back_label: &'a str,
 }
 
 /// OAuth 2.0 Form Post Response Mode.
@@ -230,6 +238,8 @@ pub struct Profile {
     pub apps: Vec<(String, String, String)>,
     /// (when, level, method, verifier) of the level history.
     pub history: Vec<(String, &'static str, &'static str, String)>,
+    /// (provider id, name, linked) of upstream identity providers.
+    pub links: Vec<(String, String, bool)>,
 }
 
 /// Renders a page with `status`, setting the browser cookie when it is new.
@@ -261,7 +271,15 @@ pub fn render_with_csp(status: StatusCode, page: &impl Template, browser: Option
 pub fn error_page(req: &HttpRequest, status: StatusCode, message: impl Fn(&Texts) -> String) -> HttpResponse {
     let locale = locale(req, None);
     let text = message(locale.texts());
-    render(status, &ErrorPage { lang: locale.tag(), t: locale.texts(), message: &text }, None)
+    let page = ErrorPage {
+        lang: locale.tag(),
+        t: locale.texts(),
+        message: &text,
+        details: Vec::new(),
+        back: None,
+        back_label: "",
+    };
+    render(status, &page, None)
 }
 
 /// The stylesheet, compiled in.

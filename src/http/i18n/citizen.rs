@@ -98,6 +98,26 @@ pub struct CitizenTexts {
     pub saved: &'static str,
     /// Level too low for a step-up.
     pub back_to_app: &'static str,
+    /// Button prefix.
+    pub sign_in_with: &'static str,
+    /// Section.
+    pub linked_accounts: &'static str,
+    /// Button.
+    pub link: &'static str,
+    /// Link.
+    pub back_to_sign_in: &'static str,
+    /// Link.
+    pub back_to_account: &'static str,
+    /// Federation failure.
+    pub fed_state: &'static str,
+    /// Federation failure.
+    pub fed_upstream: &'static str,
+    /// Federation failure.
+    pub fed_unreachable: &'static str,
+    /// Federation failure.
+    pub fed_invalid: &'static str,
+    /// Federation failure.
+    pub fed_conflict: &'static str,
 }
 
 static RU: CitizenTexts = CitizenTexts {
@@ -148,6 +168,16 @@ static RU: CitizenTexts = CitizenTexts {
     fix_fields: "Исправьте поля:",
     saved: "Сохранено.",
     back_to_app: "Вернуться в приложение",
+    sign_in_with: "Войти через",
+    linked_accounts: "Связанные учётные записи",
+    link: "Связать",
+    back_to_sign_in: "Вернуться ко входу",
+    back_to_account: "Вернуться в личный кабинет",
+    fed_state: "Вход устарел или был начат в другом браузере. Начните заново.",
+    fed_upstream: "Поставщик входа отказал во входе.",
+    fed_unreachable: "Поставщик входа сейчас недоступен. Попробуйте позже или войдите другим способом.",
+    fed_invalid: "Поставщик входа вернул некорректный ответ. Войдите другим способом.",
+    fed_conflict: "Данные поставщика входа не совпадают с данными вашей учётной записи:",
 };
 
 static EN: CitizenTexts = CitizenTexts {
@@ -198,6 +228,16 @@ static EN: CitizenTexts = CitizenTexts {
     fix_fields: "Please correct:",
     saved: "Saved.",
     back_to_app: "Back to the application",
+    sign_in_with: "Sign in with",
+    linked_accounts: "Linked accounts",
+    link: "Link",
+    back_to_sign_in: "Back to sign-in",
+    back_to_account: "Back to your account",
+    fed_state: "The sign-in expired or was started in another browser. Start again.",
+    fed_upstream: "The identity provider refused the sign-in.",
+    fed_unreachable: "The identity provider cannot be reached now. Try later or sign in another way.",
+    fed_invalid: "The identity provider sent an invalid answer. Sign in another way.",
+    fed_conflict: "The identity provider's data does not match your account:",
 };
 
 impl Locale {
