@@ -275,9 +275,9 @@ pub async fn finish(
             tracing::warn!(provider = %provider.config.id, error = %e, "federated sign-in failed");
             svc.audit
                 .record(
-                    AuditEvent::failure(AuditKind::FederationFailed)
-                        .ip(ip)
-                        .detail(json!({ "provider": provider.config.id, "reason": e.reason() })),
+                    AuditEvent::failure(AuditKind::FederationFailed).ip(ip).detail(
+                        json!({ "provider": provider.config.id, "reason": e.reason(), "error": e.to_string() }),
+                    ),
                 )
                 .await;
         }

@@ -139,8 +139,8 @@ pub struct ProviderConfig {
     pub kind: ProviderKind,
     /// Button label.
     pub name: String,
-    /// OIDC issuer.
-    pub issuer: Option<url::Url>,
+    /// OIDC issuer, exactly as configured (it must equal the ID tokens' `iss`).
+    pub issuer: Option<String>,
     /// Explicit endpoints; `None` means OIDC discovery.
     pub endpoints: Option<Endpoints>,
     /// Client id.
@@ -171,8 +171,8 @@ pub struct ProviderConfig {
 
 fn url(setting: &str, raw: &str, private: bool) -> Result<url::Url, ConfigError> {
     let parsed = url::Url::parse(raw).map_err(|e| ConfigError::new(setting, format!("not a URL ({e}): {raw}")))?;
-    let https = parsed.scheme() == "https";
-    if !https && !(private && parsed.scheme() == "http") {
+    let allowed = parsed.scheme() == "https" || (private && parsed.scheme() == "http");
+    if !allowed {
         return Err(ConfigError::new(
             setting,
             format!("must be https (http only with allow_private_addresses): {raw}"),
@@ -280,7 +280,10 @@ impl ProviderSettings {
         let private = s.allow_private_addresses;
         let issuer = match (kind, s.issuer.is_empty()) {
             (ProviderKind::Oidc, true) => return Err(ConfigError::new(&at("issuer"), "required for `oidc`")),
-            (ProviderKind::Oidc, false) => Some(url(&at("issuer"), &s.issuer, private)?),
+            (ProviderKind::Oidc, false) => {
+                url(&at("issuer"), &s.issuer, private)?;
+                Some(s.issuer.clone())
+            }
             _ => None,
         };
         let endpoints = if s.authorization_endpoint.is_empty() {

@@ -45,26 +45,15 @@ async fn metadata(provider: &Provider) -> Result<CoreProviderMetadata, Federatio
     let issuer = config.issuer.as_ref().ok_or_else(|| invalid("no issuer"))?;
     let http = provider.outbound.with_headers(Vec::new());
     let meta = match &config.endpoints {
-        None => {
-            let issuer = IssuerUrl::new(issuer.as_str().trim_end_matches('/').to_owned()).map_err(invalid)?;
-            let found = CoreProviderMetadata::discover_async(issuer.clone(), &http).await;
-            match found {
-                Ok(meta) => meta,
-                // An issuer written with a trailing slash is a different string.
-                Err(_) if config.issuer.as_ref().is_some_and(|i| i.as_str().ends_with('/')) => {
-                    CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.to_string()).map_err(invalid)?, &http)
-                        .await
-                        .map_err(discovery_error)?
-                }
-                Err(e) => return Err(discovery_error(e)),
-            }
-        }
+        None => CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.clone()).map_err(invalid)?, &http)
+            .await
+            .map_err(discovery_error)?,
         Some(endpoints) => {
             let jwks_url = endpoints.jwks.as_ref().ok_or_else(|| invalid("no jwks_uri"))?;
             let jwks_url = JsonWebKeySetUrl::new(jwks_url.to_string()).map_err(invalid)?;
             let jwks = CoreJsonWebKeySet::fetch_async(&jwks_url, &http).await.map_err(discovery_error)?;
             let mut meta = CoreProviderMetadata::new(
-                IssuerUrl::new(issuer.as_str().to_owned()).map_err(invalid)?,
+                IssuerUrl::new(issuer.clone()).map_err(invalid)?,
                 AuthUrl::new(endpoints.authorization.to_string()).map_err(invalid)?,
                 jwks_url,
                 vec![ResponseTypes::new(vec![CoreResponseType::Code])],
