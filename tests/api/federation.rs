@@ -406,3 +406,28 @@ async fn every_failure_ends_on_a_page_with_a_way_back_and_creates_nothing() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn a_bank_that_requires_a_client_certificate_gets_it_and_is_trusted_through_its_own_root() {
+    let bank = Fake::start("bank", bank_user("bank-sub-7", "Алексей"));
+    let front = crate::upstream::mtls_front(bank.base.trim_start_matches("http://"));
+    let tls = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+    let mut with_cert = provider("sber", "oidc", &bank.base);
+    with_cert.token_endpoint = format!("{front}/token");
+    with_cert.userinfo_endpoint = format!("{front}/userinfo");
+    with_cert.jwks_uri = format!("{front}/jwks");
+    with_cert.ca_file = Some(format!("{tls}/throwaway-test-ca.pem").into());
+    let mut without = ProviderSettings { id: "nocert".into(), ..with_cert.clone() };
+    with_cert.client_cert_file = Some(format!("{tls}/throwaway-test-client.pem").into());
+    with_cert.client_key_file = Some(format!("{tls}/throwaway-test-client.key").into());
+    without.jwks_uri = format!("{}/jwks", bank.base);
+    let app = app_with(vec![with_cert, without], |_| {}).await;
+    // Without the certificate the bank's TLS front refuses the token call.
+    let (status, _, html) = through(&app, &browser(), app.url("/federation/nocert/start"), "x:").await;
+    assert_eq!(status, 502, "{html}");
+    assert_eq!(users(&app).await, 0);
+    // With it (and the bank's own trust root) the sign-in completes, confirmed.
+    let (amr, acr) = code_flow_via(&app, &browser(), "sber", &[("acr_values", "urn:vhod:acr:confirmed:mfa")]).await;
+    assert_eq!(acr, "urn:vhod:acr:confirmed:mfa", "the bank's mfa counts: {amr:?}");
+    assert!(bank.state.missing_headers.lock().unwrap().is_empty());
+}

@@ -244,3 +244,48 @@ impl Fake {
         *self.state.user.lock().unwrap() = user;
     }
 }
+
+/// A TLS front for a fake: it requires a client certificate issued by the throwaway
+/// test CA (as Sber and Alfa require theirs) and passes the bytes on to `target`
+/// (`host:port` of the plain-HTTP fake). Returns `https://127.0.0.1:PORT`.
+pub fn mtls_front(target: &str) -> String {
+    use rustls::RootCertStore;
+    use rustls::server::{ServerConfig, WebPkiClientVerifier};
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(format!("{dir}/throwaway-test-server.pem"))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/throwaway-test-server.key")).unwrap();
+    let mut roots = RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(format!("{dir}/throwaway-test-ca.pem")).unwrap()).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().unwrap();
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let target = target.to_owned();
+    actix_web::rt::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (acceptor, target) = (acceptor.clone(), target.clone());
+            actix_web::rt::spawn(async move {
+                // Without a valid client certificate the handshake fails here.
+                let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(&target).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    format!("https://127.0.0.1:{port}")
+}
