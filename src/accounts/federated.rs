@@ -1,7 +1,8 @@
 //! Accounts behind upstream identity providers. The first sign-in creates an account
 //! whose level follows the provider's trust (verified bank data confirms; Yandex and VK
 //! give simplified), or links an existing one when verified identifiers match (SNILS
-//! with the person's data from a provider that verifies it, or a verified phone). An
+//! or passport with the person's data from a provider that verifies it, or a verified
+//! phone). An
 //! e-mail address never links. Creating the account, its link and its history is one
 //! transaction: a failure leaves nothing half made.
 
@@ -184,6 +185,15 @@ async fn matching_account(
                 holder.map(|id| user_db::find_by_id(conn, &id)).transpose().map(Option::flatten)
             })
             .await?;
+        if let Some(user) = found {
+            return Ok(Some(user));
+        }
+    }
+    if provider.confirms
+        && let Some(passport) = upstream.passport.clone()
+    {
+        let found =
+            svc.db.run(move |conn| user_db::verified_passport_holder(conn, &passport.series, &passport.number)).await?;
         if let Some(user) = found {
             return Ok(Some(user));
         }

@@ -28,6 +28,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/keys/rotate"),
     ("post", "/citizens/unlock"),
     ("get", "/citizens/{who}"),
+    ("get", "/providers"),
 ];
 
 /// Registers the admin routes (called from the route table).
@@ -44,7 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/keys", web::get().to(list_keys))
             .route("/keys/rotate", web::post().to(rotate_key))
             .route("/citizens/unlock", web::post().to(unlock_citizen))
-            .route("/citizens/{who}", web::get().to(show_citizen)),
+            .route("/citizens/{who}", web::get().to(show_citizen))
+            .route("/providers", web::get().to(list_providers)),
     );
 }
 
@@ -304,4 +306,33 @@ async fn show_citizen(
 ) -> Result<HttpResponse, ApiError> {
     caller(&req, &svc).await?;
     Ok(HttpResponse::Ok().json(admin::users::show(&svc.db, &who).await?))
+}
+
+async fn list_providers(req: HttpRequest, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    let list: Vec<serde_json::Value> = svc
+        .federation
+        .list()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "kind": match p.kind {
+                    crate::config::ProviderKind::Oidc => "oidc",
+                    crate::config::ProviderKind::Yandex => "yandex",
+                    crate::config::ProviderKind::Vk => "vk",
+                },
+                "name": p.name,
+                "issuer": p.issuer,
+                "discovery": p.endpoints.is_none(),
+                "client_id": p.client_id,
+                "scopes": p.scopes,
+                "confirms": p.confirms,
+                "link_by_phone": p.link_by_phone,
+                "client_certificate": p.client_identity.is_some(),
+                "allow_private_addresses": p.allow_private_addresses,
+                "callback": svc.config.issuer.endpoint(&format!("/federation/{}/callback", p.id)),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
 }

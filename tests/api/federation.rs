@@ -129,6 +129,12 @@ async fn yandex_sign_in_creates_a_simplified_account_once() {
     let (amr, acr) = code_flow_via(&app, &browser(), "yandex", &[]).await;
     assert_eq!(amr, ["fed"]);
     assert_eq!(acr, "urn:vhod:acr:simplified");
+    let token = crate::admin::admin_token(&app).await;
+    let listed: Value =
+        app.http.get(app.url("/admin/api/providers")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["id"], "yandex");
+    assert_eq!(listed[0]["callback"], app.url("/federation/yandex/callback"));
+    assert!(!listed.to_string().contains(CLIENT_SECRET), "no secrets in the listing");
     let user = vhod::admin::users::show(&app.services.db, "yandex:1130000012345678").await.unwrap();
     assert_eq!(user.account_level, "simplified");
     assert_eq!(user.history[0].method, "federation");
@@ -204,6 +210,11 @@ async fn a_bank_confirms_accounts_and_its_quirks_are_honoured() {
     bank.user(bank_user("bank-sub-2", "Алексей"));
     code_flow_via(&app, &browser(), "sber", &[]).await;
     assert_eq!(users(&app).await, 1, "linked by verified SNILS");
+    let mut without_snils = bank_user("bank-sub-3", "Алексей");
+    without_snils.as_object_mut().unwrap().remove("snils");
+    bank.user(without_snils);
+    code_flow_via(&app, &browser(), "sber", &[]).await;
+    assert_eq!(users(&app).await, 1, "linked by the verified passport");
     // Data that conflicts with the linked account ends on a page naming the field.
     bank.user(bank_user("bank-sub-2", "Александр"));
     let b = browser();

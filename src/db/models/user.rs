@@ -137,3 +137,23 @@ pub fn verified_snils_holder(conn: &mut AnyConnection, snils: &str, except: &str
 pub fn pending_checks(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
     Ok(users::table.filter(users::registry_status.eq("pending")).select(users::id).load(conn)?)
 }
+
+/// An account at standard level or above holding this passport (series and number as
+/// `accounts::IdDocument` stores them).
+pub fn verified_passport_holder(
+    conn: &mut AnyConnection,
+    series: &str,
+    number: &str,
+) -> Result<Option<UserRow>, DbError> {
+    let digits = |v: &str| v.chars().all(|c| c.is_ascii_digit());
+    if !digits(series) || !digits(number) {
+        return Ok(None);
+    }
+    let pattern = format!("%\"series\":\"{series}\",\"number\":\"{number}\"%");
+    Ok(users::table
+        .filter(users::id_document.like(pattern))
+        .filter(users::account_level.ne("simplified"))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
