@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(account::password))
         .route("/account/phone/remove", web::post().to(account::remove_phone))
         .route("/account/sessions/end", web::post().to(account::end_session))
+        .route("/account/federation/unlink", web::post().to(account::unlink))
         .route("/sms", web::get().to(sms::start_form))
         .route("/sms", web::post().to(sms::start))
         .route("/sms/code", web::get().to(sms::code_form))

@@ -376,3 +376,31 @@ pub async fn links(svc: &Services, user_id: &str) -> Result<Vec<LinkRow>, Federa
     let id = user_id.to_owned();
     Ok(svc.db.run(move |conn| link_db::for_user(conn, &id)).await?)
 }
+
+/// Unlinks a provider from an account; refused when it is the account's only way to
+/// sign in.
+pub async fn unlink(svc: &Services, user_id: &str, provider: &str) -> Result<bool, FederatedError> {
+    let id = user_id.to_owned();
+    let (user, links) =
+        svc.db.run(move |conn| Ok((user_db::find_by_id(conn, &id)?, link_db::for_user(conn, &id)?))).await?;
+    let user = user.ok_or(FederatedError::Refused("no such account"))?;
+    let other_methods =
+        user.password_hash.is_some() || user.phone_number_verified || links.iter().any(|l| l.provider != provider);
+    if !other_methods {
+        return Err(FederatedError::Refused(
+            "add a password or a phone first: this provider is your only way to sign in",
+        ));
+    }
+    let (id, p) = (user_id.to_owned(), provider.to_owned());
+    let removed = svc.db.run(move |conn| link_db::delete(conn, &id, &p)).await?;
+    if removed {
+        svc.audit
+            .record(
+                AuditEvent::success(AuditKind::AccountChanged)
+                    .subject(user_id.to_owned())
+                    .detail(json!({ "what": "federation_unlinked", "provider": provider })),
+            )
+            .await;
+    }
+    Ok(removed)
+}

@@ -277,6 +277,28 @@ pub async fn end_session(req: HttpRequest, form: web::Form<AccountForm>, svc: we
     }
 }
 
+/// The unlink form.
+#[derive(Deserialize)]
+pub struct UnlinkForm {
+    csrf: String,
+    provider: String,
+}
+
+/// `POST /account/federation/unlink`: stop signing in with a provider.
+pub async fn unlink(req: HttpRequest, form: web::Form<UnlinkForm>, svc: web::Data<Services>) -> HttpResponse {
+    let session = match signed_in(&req, &svc, &form.csrf).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match accounts::federated::unlink(&svc, &session.user_id, &form.provider).await {
+        Ok(_) => back_to_account("unlinked"),
+        Err(accounts::federated::FederatedError::Refused(message)) => {
+            pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned())
+        }
+        Err(e) => unavailable(&req, e),
+    }
+}
+
 /// `POST /account/consents`: revoke one application's consent and tokens.
 pub async fn revoke_consent(req: HttpRequest, form: web::Form<AccountForm>, svc: web::Data<Services>) -> HttpResponse {
     let session = match signed_in(&req, &svc, &form.csrf).await {

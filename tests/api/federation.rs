@@ -139,9 +139,19 @@ async fn yandex_sign_in_creates_a_simplified_account_once() {
     assert_eq!(user.account_level, "simplified");
     assert_eq!(user.history[0].method, "federation");
     assert_eq!(user.phone_number.as_deref(), Some("+79161112233"));
-    // The second sign-in lands in the same account.
-    code_flow_via(&app, &browser(), "yandex", &[]).await;
+    // The second sign-in lands in the same account, which may drop the provider: it
+    // keeps the verified phone Yandex gave.
+    let b = browser();
+    code_flow_via(&app, &b, "yandex", &[]).await;
     assert_eq!(users(&app).await, 1);
+    let html = b.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    let dropped = b
+        .post(app.url("/account/federation/unlink"))
+        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("provider", "yandex")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dropped.status(), 303);
 }
 
 #[actix_web::test]
@@ -173,8 +183,18 @@ async fn vk_returns_device_id_and_links_by_a_verified_phone_never_by_email() {
     assert_eq!(shown.id, id);
     // Another VK user with only the same e-mail gets a new account.
     vk.user(json!({ "user_id": "999", "first_name": "Анна", "last_name": "Смирнова", "email": "anna@vk.com" }));
-    code_flow_via(&app, &browser(), "vk", &[]).await;
+    let b = browser();
+    code_flow_via(&app, &b, "vk", &[]).await;
     assert_eq!(users(&app).await, 2, "an e-mail address never links");
+    // That account has no other way in: VK cannot be unlinked.
+    let html = b.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    let refused = b
+        .post(app.url("/account/federation/unlink"))
+        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("provider", "vk")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
 }
 
 #[actix_web::test]
@@ -270,6 +290,17 @@ async fn a_standard_account_is_confirmed_by_linking_a_bank_from_the_profile() {
     // The bank account now signs in to this account.
     code_flow_via(&app, &browser(), "sber", &[]).await;
     assert_eq!(users(&app).await, 1);
+    // Unlinking: the account keeps its password, so the provider may go.
+    let html = b.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("связана"), "{html}");
+    let unlinked = b
+        .post(app.url("/account/federation/unlink"))
+        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("provider", "sber")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&app, &unlinked), app.url("/account?done=unlinked"));
+    assert!(vhod::accounts::federated::links(&app.services, &id).await.unwrap().is_empty());
 }
 
 #[actix_web::test]

@@ -106,6 +106,10 @@ pub struct CitizenTexts {
     pub link: &'static str,
     /// Link.
     pub back_to_sign_in: &'static str,
+    /// Linked marker.
+    pub linked: &'static str,
+    /// Button.
+    pub unlink: &'static str,
     /// Link.
     pub back_to_account: &'static str,
     /// Federation failure.
@@ -172,6 +176,8 @@ static RU: CitizenTexts = CitizenTexts {
     linked_accounts: "Связанные учётные записи",
     link: "Связать",
     back_to_sign_in: "Вернуться ко входу",
+    linked: "связана",
+    unlink: "Отвязать",
     back_to_account: "Вернуться в личный кабинет",
     fed_state: "Вход устарел или был начат в другом браузере. Начните заново.",
     fed_upstream: "Поставщик входа отказал во входе.",
@@ -232,6 +238,8 @@ static EN: CitizenTexts = CitizenTexts {
     linked_accounts: "Linked accounts",
     link: "Link",
     back_to_sign_in: "Back to sign-in",
+    linked: "linked",
+    unlink: "Unlink",
     back_to_account: "Back to your account",
     fed_state: "The sign-in expired or was started in another browser. Start again.",
     fed_upstream: "The identity provider refused the sign-in.",
