@@ -92,6 +92,12 @@ pub enum AuditKind {
     LevelChanged,
     /// A sign-in through an upstream identity provider failed.
     FederationFailed,
+    /// A device started the device authorization grant.
+    DeviceAuthorized,
+    /// A wrong user code was typed at `/device`.
+    DeviceCodeGuessed,
+    /// The citizen approved or denied a device.
+    DeviceDecided,
 }
 
 impl AuditKind {
@@ -131,6 +137,9 @@ impl AuditKind {
             Self::RegistryChecked => "registry.checked",
             Self::LevelChanged => "account.level_changed",
             Self::FederationFailed => "federation.failed",
+            Self::DeviceAuthorized => "device.authorized",
+            Self::DeviceCodeGuessed => "device.code_guessed",
+            Self::DeviceDecided => "device.decided",
         }
     }
 }

@@ -10,6 +10,7 @@ mod account;
 pub mod admin;
 mod authorize;
 mod browser;
+mod device;
 mod discovery;
 mod federation;
 mod health;
@@ -59,6 +60,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(login::login_submit))
         .route("/consent", web::post().to(login::consent_submit))
         .route("/token", web::post().to(token::token))
+        .route("/device_authorization", web::post().to(token::device_authorization))
+        .route("/device", web::get().to(device::form))
+        .route("/device", web::post().to(device::submit))
         .route("/introspect", web::post().to(token::introspect))
         .route("/revoke", web::post().to(token::revoke))
         .route("/userinfo", web::get().to(userinfo::userinfo_get))

@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod claims;
 pub mod client_auth;
 pub mod code_grant;
+pub mod device;
 pub mod flow;
 pub mod introspect;
 pub mod issue;
@@ -65,6 +66,12 @@ pub enum ErrorCode {
     TemporarilyUnavailable,
     /// A bug or corrupt data (sent with 500).
     ServerError,
+    /// RFC 8628 §3.5: the citizen has not finished yet.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polling too fast; the interval grew by 5 seconds.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired.
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -88,6 +95,9 @@ impl ErrorCode {
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::ServerError => "server_error",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
         }
     }
 }

@@ -44,6 +44,8 @@ pub enum GrantType {
     RefreshToken,
     /// RFC 6749 §4.4.
     ClientCredentials,
+    /// RFC 8628 device authorization grant.
+    DeviceCode,
 }
 
 impl GrantType {
@@ -53,6 +55,7 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 }
@@ -65,6 +68,7 @@ impl FromStr for GrantType {
             "authorization_code" => Ok(Self::AuthorizationCode),
             "refresh_token" => Ok(Self::RefreshToken),
             "client_credentials" => Ok(Self::ClientCredentials),
+            "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => Ok(Self::DeviceCode),
             other => Err(DomainError::new(format!("unknown grant type `{other}`"))),
         }
     }
@@ -137,7 +141,9 @@ mod tests {
 
     #[test]
     fn grant_types_and_auth_methods_round_trip() {
-        for g in [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials] {
+        for g in
+            [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials, GrantType::DeviceCode]
+        {
             assert_eq!(g.as_str().parse::<GrantType>(), Ok(g));
         }
         assert!("password".parse::<GrantType>().is_err());

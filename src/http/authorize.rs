@@ -142,6 +142,12 @@ pub fn show(req: &HttpRequest, svc: &Services, step: Step, browser: &Browser) ->
 pub fn respond(req: &HttpRequest, svc: &Services, response: Response) -> HttpResponse {
     let issuer = svc.config.issuer.as_str().to_owned();
     let (redirect_uri, mode, mut fields) = match response {
+        Response::Device { approved } => return device_outcome(req, approved),
+        // A device grant has no redirect URI: its errors are shown here.
+        Response::Error(e) if e.redirect_uri.is_empty() => {
+            let message = e.error.description.into_owned();
+            return pages::error_page(req, StatusCode::BAD_REQUEST, |_| message.clone());
+        }
         Response::Code { redirect_uri, response_mode, code, state } => {
             let mut fields = vec![("code", code)];
             fields.extend(state.map(|s| ("state", s)));
@@ -192,4 +198,13 @@ pub fn internal(req: &HttpRequest, e: &OAuthError) -> HttpResponse {
         StatusCode::INTERNAL_SERVER_ERROR
     };
     pages::error_page(req, status, |t| t.unavailable.to_owned())
+}
+
+/// The page after a device grant was decided.
+fn device_outcome(req: &HttpRequest, approved: bool) -> HttpResponse {
+    let locale = pages::locale(req, None);
+    let c = locale.citizen();
+    let message = if approved { c.device_approved } else { c.device_denied };
+    let page = pages::NoticePage { lang: locale.tag(), t: locale.texts(), title: c.device_title, message };
+    pages::render(StatusCode::OK, &page, None)
 }

@@ -99,6 +99,38 @@ pub struct CodePage<'a> {
     pub recovery: Option<&'a str>,
 }
 
+/// The device verification page (RFC 8628): type the user code.
+#[derive(Template)]
+#[template(path = "device.html", config = "src/http/templates/askama.toml")]
+pub struct DevicePage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// The code as typed (or from `verification_uri_complete`).
+    pub user_code: &'a str,
+    /// Error to show.
+    pub error: Option<&'a str>,
+}
+
+/// A short outcome page.
+#[derive(Template)]
+#[template(path = "notice.html", config = "src/http/templates/askama.toml")]
+pub struct NoticePage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Heading.
+    pub title: &'a str,
+    /// What happened.
+    pub message: &'a str,
+}
+
 /// Completes a registration: an optional password.
 #[derive(Template)]
 #[template(path = "signup.html", config = "src/http/templates/askama.toml")]

@@ -59,3 +59,13 @@ pub async fn revoke(
     introspect::revoke(&svc, request(&req, &body)).await?;
     Ok(no_store().finish())
 }
+
+/// `POST /device_authorization` (RFC 8628 §3.1).
+pub async fn device_authorization(
+    req: HttpRequest,
+    body: web::Bytes,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ProtocolError> {
+    let response = crate::oidc::device::authorize(&svc, request(&req, &body)).await?;
+    Ok(no_store().json(response))
+}

@@ -64,6 +64,10 @@ pub struct AuthorizationRequest {
     /// Digest of the browser that started the request; only it may continue it.
     #[serde(default)]
     pub browser: Option<String>,
+    /// A device grant (RFC 8628) this request approves, by its state key; such a
+    /// request has no redirect URI and always asks the citizen.
+    #[serde(default)]
+    pub device: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -294,6 +298,7 @@ pub async fn parse(
         received_at: crate::db::now(),
         signed_in_sid: None,
         browser: None,
+        device: None,
     };
     Ok((request, client))
 }

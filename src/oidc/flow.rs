@@ -72,6 +72,11 @@ pub enum Response {
     },
     /// Failure.
     Error(ErrorRedirect),
+    /// A device grant was approved or denied (nothing to redirect; the device polls).
+    Device {
+        /// Whether the citizen approved.
+        approved: bool,
+    },
 }
 
 /// What a code stands for; kept in the state store under its digest.
@@ -260,6 +265,10 @@ async fn needs_consent(
     client: &Client,
     session: &Session,
 ) -> Result<bool, OAuthError> {
+    if request.device.is_some() {
+        // Against consent phishing: a device grant always shows who is asking.
+        return Ok(true);
+    }
     if client.first_party {
         return Ok(false);
     }
@@ -291,6 +300,10 @@ pub async fn decide_consent(
                 .detail(json!({ "allow": allow, "scope": request.scope })),
         )
         .await;
+    if !allow && let Some(key) = &request.device {
+        super::device::decide(svc, key, session, None).await?;
+        return Ok(Response::Device { approved: false });
+    }
     if !allow {
         return Ok(Response::Error(ErrorRedirect::for_request(
             request,
@@ -320,6 +333,10 @@ async fn issue_code(
     acr: String,
 ) -> Result<Response, OAuthError> {
     super::logout::remember_client(svc, &session.sid, &request.client_id).await?;
+    if let Some(key) = &request.device {
+        let approved = super::device::decide(svc, key, session, Some(acr)).await?;
+        return Ok(Response::Device { approved });
+    }
     let code = random_token(32);
     let record = AuthCode {
         client_id: request.client_id.clone(),

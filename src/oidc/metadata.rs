@@ -27,6 +27,8 @@ pub struct ProviderMetadata {
     pub backchannel_logout_supported: bool,
     /// Logout tokens carry `sid`.
     pub backchannel_logout_session_supported: bool,
+    /// RFC 8628 device authorization endpoint.
+    pub device_authorization_endpoint: String,
     /// RFC 7591 registration endpoint, when enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_endpoint: Option<String>,
@@ -102,6 +104,7 @@ impl ProviderMetadata {
             end_session_endpoint: issuer.endpoint("/end_session"),
             backchannel_logout_supported: true,
             backchannel_logout_session_supported: true,
+            device_authorization_endpoint: issuer.endpoint("/device_authorization"),
             registration_endpoint: config.registration_enabled.then(|| issuer.endpoint("/register")),
             revocation_endpoint: issuer.endpoint("/revoke"),
             revocation_endpoint_auth_methods_supported: vec![
@@ -125,7 +128,12 @@ impl ProviderMetadata {
             ],
             response_types_supported: vec!["code"],
             response_modes_supported: vec!["query", "form_post"],
-            grant_types_supported: vec!["authorization_code", "refresh_token", "client_credentials"],
+            grant_types_supported: vec![
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
             acr_values_supported: acr::Acr::all(),
             subject_types_supported: vec!["public", "pairwise"],
             id_token_signing_alg_values_supported: vec!["RS256"],

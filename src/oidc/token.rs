@@ -69,6 +69,7 @@ pub async fn exchange(svc: &Services, request: TokenRequest<'_>) -> Result<Token
         GrantType::ClientCredentials => client_credentials(svc, &client, &params, request.ip).await,
         GrantType::AuthorizationCode => super::code_grant::exchange(svc, &client, &params, request.ip).await,
         GrantType::RefreshToken => super::code_grant::refresh(svc, &client, &params, request.ip).await,
+        GrantType::DeviceCode => super::device::poll(svc, &client, &params, request.ip).await,
     }
 }
 

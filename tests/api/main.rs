@@ -11,6 +11,7 @@ mod admin;
 mod assertion;
 mod authorize;
 mod cli;
+mod device;
 mod discovery;
 mod fakes;
 mod federation;

@@ -108,6 +108,22 @@ pub struct CitizenTexts {
     pub back_to_sign_in: &'static str,
     /// Linked marker.
     pub linked: &'static str,
+    /// Page title.
+    pub device_title: &'static str,
+    /// Explanation.
+    pub device_text: &'static str,
+    /// Label.
+    pub user_code: &'static str,
+    /// Button.
+    pub continue_button: &'static str,
+    /// Error.
+    pub device_unknown: &'static str,
+    /// Error.
+    pub device_guesses: &'static str,
+    /// Notice.
+    pub device_approved: &'static str,
+    /// Notice.
+    pub device_denied: &'static str,
     /// Button.
     pub unlink: &'static str,
     /// Link.
@@ -177,6 +193,14 @@ static RU: CitizenTexts = CitizenTexts {
     link: "Связать",
     back_to_sign_in: "Вернуться ко входу",
     linked: "связана",
+    device_title: "Вход на устройстве",
+    device_text: "Введите код, который показывает экран терминала, телевизора или киоска.",
+    user_code: "Код с экрана устройства",
+    continue_button: "Продолжить",
+    device_unknown: "Код не найден или устарел. Проверьте код на экране устройства.",
+    device_guesses: "Слишком много неверных кодов. Попробуйте через 15 минут.",
+    device_approved: "Готово. Вернитесь к устройству: вход выполнится в течение нескольких секунд.",
+    device_denied: "Вход на устройстве отклонён.",
     unlink: "Отвязать",
     back_to_account: "Вернуться в личный кабинет",
     fed_state: "Вход устарел или был начат в другом браузере. Начните заново.",
@@ -239,6 +263,14 @@ static EN: CitizenTexts = CitizenTexts {
     link: "Link",
     back_to_sign_in: "Back to sign-in",
     linked: "linked",
+    device_title: "Sign in on a device",
+    device_text: "Enter the code shown on the terminal, TV or kiosk screen.",
+    user_code: "Code from the device screen",
+    continue_button: "Continue",
+    device_unknown: "This code is unknown or expired. Check the code on the device screen.",
+    device_guesses: "Too many wrong codes. Try again in 15 minutes.",
+    device_approved: "Done. Return to the device: it will sign in within a few seconds.",
+    device_denied: "The device sign-in was denied.",
     unlink: "Unlink",
     back_to_account: "Back to your account",
     fed_state: "The sign-in expired or was started in another browser. Start again.",
