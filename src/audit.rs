@@ -98,6 +98,8 @@ pub enum AuditKind {
     DeviceCodeGuessed,
     /// The citizen approved or denied a device.
     DeviceDecided,
+    /// A phone approved or rejected a QR sign-in.
+    QrDecided,
 }
 
 impl AuditKind {
@@ -140,6 +142,7 @@ impl AuditKind {
             Self::DeviceAuthorized => "device.authorized",
             Self::DeviceCodeGuessed => "device.code_guessed",
             Self::DeviceDecided => "device.decided",
+            Self::QrDecided => "qr.decided",
         }
     }
 }

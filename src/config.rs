@@ -205,11 +205,13 @@ pub struct RegistrationSettings {
 pub struct SessionSettings {
     /// Lifetime of a browser session (single sign-on), in seconds.
     pub ttl_secs: u64,
+    /// Lifetime of a cross-device (QR code) sign-in transaction, in seconds.
+    pub qr_ttl_secs: u64,
 }
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        Self { ttl_secs: 8 * 3600 }
+        Self { ttl_secs: 8 * 3600, qr_ttl_secs: 120 }
     }
 }
 
@@ -340,6 +342,9 @@ impl Settings {
         if self.session.ttl_secs < 60 {
             return Err(ConfigError::new("session.ttl_secs", "must be at least 60"));
         }
+        if !(2..=600).contains(&self.session.qr_ttl_secs) {
+            return Err(ConfigError::new("session.qr_ttl_secs", "must be between 2 and 600"));
+        }
         if self.security.login_max_failures == 0 || self.security.login_ip_max_failures == 0 {
             return Err(ConfigError::new("security.login_max_failures", "lockout thresholds must be at least 1"));
         }
@@ -377,6 +382,7 @@ impl Settings {
             id_token_ttl: Duration::from_secs(id_ttl),
             refresh_token_ttl: Duration::from_secs(self.tokens.refresh_token_ttl_secs),
             session_ttl: Duration::from_secs(self.session.ttl_secs),
+            qr_ttl: Duration::from_secs(self.session.qr_ttl_secs),
             login_max_failures: self.security.login_max_failures,
             login_ip_max_failures: self.security.login_ip_max_failures,
             login_lockout: Duration::from_secs(self.security.login_lockout_secs.max(1)),
@@ -448,6 +454,8 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     /// Browser-session lifetime.
     pub session_ttl: Duration,
+    /// QR sign-in transaction lifetime.
+    pub qr_ttl: Duration,
     /// Sign-in failures per account before lockout.
     pub login_max_failures: u64,
     /// Sign-in failures per address before lockout.

@@ -18,6 +18,7 @@ pub mod i18n;
 mod login;
 mod logout;
 mod pages;
+mod qr;
 mod register;
 mod signup;
 mod sms;
@@ -93,6 +94,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/end_session", web::post().to(logout::end_session_post))
         .route("/end_session/confirm", web::post().to(logout::confirm))
         .route("/static/vhod.css", web::get().to(pages::stylesheet))
+        .route("/static/qr.js", web::get().to(pages::qr_script))
+        .route("/qr/{token}", web::get().to(qr::show))
+        .route("/qr/{token}", web::post().to(qr::decide))
+        .route("/qr/{token}/status", web::get().to(qr::status))
+        .route("/qr/{token}/complete", web::get().to(qr::complete))
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))
         .configure(admin::routes)

@@ -4,6 +4,7 @@
 
 pub mod otp;
 pub mod password;
+pub mod qr;
 pub mod session;
 
 pub use session::Session;

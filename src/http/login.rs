@@ -11,7 +11,7 @@ use super::pages::{self, LoginPage};
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::ClientId;
-use crate::login::{LoginError, Session, password};
+use crate::login::{LoginError, Session, password, qr};
 use crate::oidc::authorize::AuthorizationRequest;
 use crate::oidc::flow;
 
@@ -57,6 +57,8 @@ struct Form<'a> {
     request: &'a AuthorizationRequest,
     client_name: &'a str,
     username: &'a str,
+    /// (token, image, link) of a QR sign-in, on first display only.
+    qr: Option<(String, String, String)>,
 }
 
 fn login_page(
@@ -67,7 +69,7 @@ fn login_page(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> HttpResponse {
-    let Form { rid, request, client_name, username } = form;
+    let Form { rid, request, client_name, username, qr } = form;
     let locale = pages::locale(req, request.ui_locales.as_deref());
     let t = locale.texts();
     let csrf = svc.secrets.csrf_token(&browser.id, &format!("login:{rid}"));
@@ -86,8 +88,37 @@ fn login_page(
         other_lang: other,
         c: locale.citizen(),
         providers: svc.federation.list().map(|p| (p.id.clone(), p.name.clone())).collect(),
+        qr,
     };
-    pages::render(status, &page, Some(browser))
+    let csp = if page.qr.is_some() { pages::LOGIN_CSP } else { pages::PAGE_CSP };
+    pages::render_with_csp(status, &page, Some(browser), csp)
+}
+
+/// A QR sign-in for this browser and request, unless its address made too many.
+async fn qr_offer(
+    req: &HttpRequest,
+    svc: &Services,
+    browser: &Browser,
+    rid: &str,
+    client_name: &str,
+) -> Option<(String, String, String)> {
+    let agent = req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ip = req.peer_addr().map(|a| a.ip());
+    let created =
+        qr::create(svc, Some(rid.to_owned()), browser.binding(), Some(client_name.to_owned()), agent, ip).await;
+    let token = match created {
+        Ok(Some(token)) => token,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "no QR sign-in offered");
+            return None;
+        }
+    };
+    let link = svc.config.issuer.endpoint(&format!("/qr/{token}"));
+    let svg = qr::svg(&link)?;
+    use base64::Engine as _;
+    let image = format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg));
+    Some((token, image, link))
 }
 
 /// `GET /login?rid=…`.
@@ -99,7 +130,8 @@ pub async fn login_form(req: HttpRequest, query: web::Query<LoginQuery>, svc: we
         Err(e) => return internal(&req, &e),
     };
     let hint = request.login_hint.clone().unwrap_or_default();
-    let form = Form { rid: &query.rid, request: &request, client_name: &client.name, username: &hint };
+    let qr = qr_offer(&req, &svc, &browser, &query.rid, &client.name).await;
+    let form = Form { rid: &query.rid, request: &request, client_name: &client.name, username: &hint, qr };
     login_page(&req, &svc, &browser, form, None, StatusCode::OK)
 }
 
@@ -121,7 +153,8 @@ pub async fn login_submit(req: HttpRequest, form: web::Form<LoginForm>, svc: web
     let browser = Browser { id: browser_id, new_cookie: None };
     let password = SecretString::from(std::mem::take(&mut form.password));
     let again = |notice, status| {
-        let page = Form { rid: &form.rid, request: &request, client_name: &client.name, username: &form.username };
+        let page =
+            Form { rid: &form.rid, request: &request, client_name: &client.name, username: &form.username, qr: None };
         login_page(&req, &svc, &browser, page, Some(notice), status)
     };
     let user = match password::authenticate(&svc, &form.username, password, ip).await {

@@ -49,6 +49,28 @@ pub struct LoginPage<'a> {
     pub c: &'a CitizenTexts,
     /// (id, name) of upstream identity providers.
     pub providers: Vec<(String, String)>,
+    /// (token, QR image data URI, link) of a cross-device sign-in.
+    pub qr: Option<(String, String, String)>,
+}
+
+/// The phone's side of a QR sign-in.
+#[derive(Template)]
+#[template(path = "qr.html", config = "src/http/templates/askama.toml")]
+pub struct QrPage<'a> {
+    /// `lang` attribute.
+    pub lang: &'a str,
+    /// Texts.
+    pub t: &'a Texts,
+    /// Citizen-page texts.
+    pub c: &'a CitizenTexts,
+    /// Transaction token.
+    pub token: &'a str,
+    /// CSRF token.
+    pub csrf: &'a str,
+    /// (application, device, address, time) when there is something to decide.
+    pub request: Option<(String, String, String, String)>,
+    /// Otherwise, why not.
+    pub message: &'a str,
 }
 
 /// Asks for a phone number (or, for step-up, confirms sending to the account's).
@@ -274,6 +296,10 @@ pub struct Profile {
     pub links: Vec<(String, String, bool)>,
 }
 
+/// The sign-in page's policy: our stylesheet and our one script (the QR poller).
+pub const LOGIN_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+     connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Renders a page with `status`, setting the browser cookie when it is new.
 pub fn render(status: StatusCode, page: &impl Template, browser: Option<&Browser>) -> HttpResponse {
     render_with_csp(status, page, browser, PAGE_CSP)
@@ -312,6 +338,14 @@ pub fn error_page(req: &HttpRequest, status: StatusCode, message: impl Fn(&Texts
         back_label: "",
     };
     render(status, &page, None)
+}
+
+/// The QR poller, compiled in.
+pub async fn qr_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("static/qr.js"))
 }
 
 /// The stylesheet, compiled in.

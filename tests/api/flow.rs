@@ -65,6 +65,7 @@ pub async fn relying_party(app: &TestApp, id: &str, secret: Option<String>, redi
 }
 
 /// One authorization request as the RP made it.
+#[derive(Debug)]
 pub struct Started {
     /// URL to open in the browser.
     pub url: String,

@@ -108,6 +108,40 @@ pub struct CitizenTexts {
     pub back_to_sign_in: &'static str,
     /// Linked marker.
     pub linked: &'static str,
+    /// QR section.
+    pub qr_heading: &'static str,
+    /// QR explanation.
+    pub qr_text: &'static str,
+    /// QR image.
+    pub qr_alt: &'static str,
+    /// Button.
+    pub qr_continue: &'static str,
+    /// Phone page title.
+    pub qr_title: &'static str,
+    /// Phone warning.
+    pub qr_warning: &'static str,
+    /// Label.
+    pub qr_device: &'static str,
+    /// Label.
+    pub qr_address: &'static str,
+    /// Label.
+    pub qr_app: &'static str,
+    /// Label.
+    pub qr_when: &'static str,
+    /// Button.
+    pub qr_approve: &'static str,
+    /// Button.
+    pub qr_reject: &'static str,
+    /// Phone not signed in.
+    pub qr_sign_in_first: &'static str,
+    /// Gone.
+    pub qr_expired: &'static str,
+    /// Rejected.
+    pub qr_rejected: &'static str,
+    /// Pending.
+    pub qr_pending: &'static str,
+    /// Phone done.
+    pub qr_done_phone: &'static str,
     /// Page title.
     pub device_title: &'static str,
     /// Explanation.
@@ -193,6 +227,23 @@ static RU: CitizenTexts = CitizenTexts {
     link: "Связать",
     back_to_sign_in: "Вернуться ко входу",
     linked: "связана",
+    qr_heading: "Вход с телефона",
+    qr_text: "Отсканируйте код телефоном, на котором вы уже вошли, или откройте на нём ссылку:",
+    qr_alt: "QR-код для входа",
+    qr_continue: "Я подтвердил вход на телефоне",
+    qr_title: "Вход на другом устройстве",
+    qr_warning: "Разрешайте, только если вы сами сейчас входите на этом устройстве.",
+    qr_device: "Устройство",
+    qr_address: "Адрес",
+    qr_app: "Приложение",
+    qr_when: "Время (UTC)",
+    qr_approve: "Разрешить вход",
+    qr_reject: "Отклонить",
+    qr_sign_in_first: "Сначала войдите на этом телефоне, затем откройте ссылку снова.",
+    qr_expired: "Код входа устарел или уже использован. Обновите страницу входа.",
+    qr_rejected: "Вход отклонён на телефоне.",
+    qr_pending: "Вход ещё не подтверждён на телефоне.",
+    qr_done_phone: "Готово. Продолжайте на другом устройстве.",
     device_title: "Вход на устройстве",
     device_text: "Введите код, который показывает экран терминала, телевизора или киоска.",
     user_code: "Код с экрана устройства",
@@ -263,6 +314,23 @@ static EN: CitizenTexts = CitizenTexts {
     link: "Link",
     back_to_sign_in: "Back to sign-in",
     linked: "linked",
+    qr_heading: "Sign in with your phone",
+    qr_text: "Scan the code with a phone where you are signed in, or open this link on it:",
+    qr_alt: "QR code for signing in",
+    qr_continue: "I have approved on my phone",
+    qr_title: "Sign-in on another device",
+    qr_warning: "Approve only if you are signing in on that device yourself right now.",
+    qr_device: "Device",
+    qr_address: "Address",
+    qr_app: "Application",
+    qr_when: "Time (UTC)",
+    qr_approve: "Approve sign-in",
+    qr_reject: "Reject",
+    qr_sign_in_first: "Sign in on this phone first, then open the link again.",
+    qr_expired: "This sign-in code expired or was used. Reload the sign-in page.",
+    qr_rejected: "The sign-in was rejected on the phone.",
+    qr_pending: "The sign-in has not been approved on the phone yet.",
+    qr_done_phone: "Done. Continue on the other device.",
     device_title: "Sign in on a device",
     device_text: "Enter the code shown on the terminal, TV or kiosk screen.",
     user_code: "Code from the device screen",
