@@ -240,7 +240,8 @@ async fn protocol_errors_follow_rfc_6749_section_5_2() {
     };
     let cases = [
         ("grant_type=password&username=a&password=b", "unsupported_grant_type"),
-        ("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code", "unsupported_grant_type"),
+        ("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer", "unsupported_grant_type"),
+        ("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code", "unauthorized_client"),
         ("scope=read", "invalid_request"),
         ("grant_type=client_credentials&grant_type=client_credentials", "invalid_request"),
         ("grant_type=client_credentials&scope=read&scope=write", "invalid_request"),
