@@ -43,4 +43,6 @@ pub struct Services {
     pub registry: Arc<Registry>,
     /// Upstream identity providers.
     pub federation: Arc<Federation>,
+    /// WebAuthn relying party (passkeys), when the issuer's host is a domain name.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }

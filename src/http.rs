@@ -18,6 +18,7 @@ pub mod i18n;
 mod login;
 mod logout;
 mod pages;
+mod passkey;
 mod qr;
 mod register;
 mod signup;
@@ -95,6 +96,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/end_session/confirm", web::post().to(logout::confirm))
         .route("/static/vhod.css", web::get().to(pages::stylesheet))
         .route("/static/qr.js", web::get().to(pages::qr_script))
+        .route("/passkeys/register/start", web::post().to(passkey::register_start))
+        .route("/passkeys/register/finish", web::post().to(passkey::register_finish))
+        .route("/passkeys/login/start", web::post().to(passkey::login_start))
+        .route("/passkeys/login/finish", web::post().to(passkey::login_finish))
+        .route("/account/passkeys/remove", web::post().to(account::remove_passkey))
+        .route("/static/passkey.js", web::get().to(pages::passkey_script))
         .route("/qr/{token}", web::get().to(qr::show))
         .route("/qr/{token}", web::post().to(qr::decide))
         .route("/qr/{token}/status", web::get().to(qr::status))

@@ -3,6 +3,7 @@
 //! passkeys…) end the same way: a [`Session`] with their `amr` and `acr`.
 
 pub mod otp;
+pub mod passkey;
 pub mod password;
 pub mod qr;
 pub mod session;

@@ -97,7 +97,12 @@ impl Application {
             .map_err(|e| ConfigError::new("registry.source", e.to_string()))?;
         let federation = crate::federation::Federation::new(&config.federation)
             .map_err(|e| ConfigError::new("federation.providers", e.to_string()))?;
+        let webauthn = crate::login::passkey::relying_party(config.issuer.as_str()).map(Arc::new);
+        if webauthn.is_none() {
+            tracing::warn!("passkeys are off: the issuer's host is not a domain name (use e.g. http://localhost:8080)");
+        }
         let services = Services {
+            webauthn,
             federation: Arc::new(federation),
             otp: crate::login::otp::OtpSender::new(sms),
             registry: Arc::new(registry),

@@ -142,3 +142,15 @@ diesel::table! {
         linked_at -> BigInt,
     }
 }
+
+diesel::table! {
+    /// Passkeys: WebAuthn public-key credentials (webauthn-rs `Passkey` as JSON).
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        credential -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}

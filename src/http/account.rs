@@ -77,6 +77,15 @@ async fn profile(
     }
     let history = accounts::history(svc, &user.id).await.map_err(|e| e.to_string())?;
     let linked = accounts::federated::links(svc, &user.id).await.map_err(|e| e.to_string())?;
+    let passkeys = match svc.webauthn {
+        Some(_) => crate::login::passkey::list(svc, &user.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|p| (p.id, p.name, when(p.created_at), p.last_used_at.map(when).unwrap_or_default()))
+            .collect(),
+        None => Vec::new(),
+    };
     let links = svc
         .federation
         .list()
@@ -114,6 +123,8 @@ async fn profile(
             })
             .collect(),
         links,
+        passkeys_on: svc.webauthn.is_some(),
+        passkeys,
     }))
 }
 
@@ -147,7 +158,8 @@ async fn render_account(
         message: locale.texts().not_signed_in,
         gender_label: i18n::field_label(locale, "gender"),
     };
-    pages::render(status, &page, Some(&browser))
+    let csp = if svc.webauthn.is_some() { pages::LOGIN_CSP } else { pages::PAGE_CSP };
+    pages::render_with_csp(status, &page, Some(&browser), csp)
 }
 
 /// `GET /account`.
@@ -295,6 +307,25 @@ pub async fn unlink(req: HttpRequest, form: web::Form<UnlinkForm>, svc: web::Dat
         Err(accounts::federated::FederatedError::Refused(message)) => {
             pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned())
         }
+        Err(e) => unavailable(&req, e),
+    }
+}
+
+/// The passkey removal form.
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    csrf: String,
+    id: String,
+}
+
+/// `POST /account/passkeys/remove`.
+pub async fn remove_passkey(req: HttpRequest, form: web::Form<PasskeyForm>, svc: web::Data<Services>) -> HttpResponse {
+    let session = match signed_in(&req, &svc, &form.csrf).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match crate::login::passkey::remove(&svc, &session.user_id, &form.id).await {
+        Ok(_) => back_to_account("passkey"),
         Err(e) => unavailable(&req, e),
     }
 }

@@ -89,8 +89,9 @@ fn login_page(
         c: locale.citizen(),
         providers: svc.federation.list().map(|p| (p.id.clone(), p.name.clone())).collect(),
         qr,
+        passkey_csrf: svc.webauthn.is_some().then(|| svc.secrets.csrf_token(&browser.id, "passkey")),
     };
-    let csp = if page.qr.is_some() { pages::LOGIN_CSP } else { pages::PAGE_CSP };
+    let csp = if page.qr.is_some() || page.passkey_csrf.is_some() { pages::LOGIN_CSP } else { pages::PAGE_CSP };
     pages::render_with_csp(status, &page, Some(browser), csp)
 }
 

@@ -51,6 +51,8 @@ pub struct LoginPage<'a> {
     pub providers: Vec<(String, String)>,
     /// (token, QR image data URI, link) of a cross-device sign-in.
     pub qr: Option<(String, String, String)>,
+    /// CSRF token of the passkey sign-in, when passkeys are available.
+    pub passkey_csrf: Option<String>,
 }
 
 /// The phone's side of a QR sign-in.
@@ -294,6 +296,10 @@ pub struct Profile {
     pub history: Vec<(String, &'static str, &'static str, String)>,
     /// (provider id, name, linked) of upstream identity providers.
     pub links: Vec<(String, String, bool)>,
+    /// Whether passkeys are available here.
+    pub passkeys_on: bool,
+    /// (id, name, created, last used) of the account's passkeys.
+    pub passkeys: Vec<(String, String, String, String)>,
 }
 
 /// The sign-in page's policy: our stylesheet and our one script (the QR poller).
@@ -346,6 +352,14 @@ pub async fn qr_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("static/qr.js"))
+}
+
+/// The passkey script, compiled in.
+pub async fn passkey_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("static/passkey.js"))
 }
 
 /// The stylesheet, compiled in.

@@ -338,22 +338,35 @@ pub async fn signed_in(
     rid: Option<&str>,
     method: &str,
 ) -> HttpResponse {
+    match establish(req, svc, session, rid, method).await {
+        Ok((cookie, location)) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .cookie(new_session_cookie(svc, cookie))
+            .finish(),
+        Err(response) => response,
+    }
+}
+
+/// Saves the session (replacing the browser's old one), marks the pending request as
+/// signed in, audits; returns the cookie value and where the browser goes next.
+pub async fn establish(
+    req: &HttpRequest,
+    svc: &Services,
+    session: Session,
+    rid: Option<&str>,
+    method: &str,
+) -> Result<(String, String), HttpResponse> {
     if let Some(old) = session_cookie(req, svc) {
         let _ = Session::destroy(&svc.state, &old).await;
     }
-    let cookie = match session.save(&svc.state, svc.config.session_ttl).await {
-        Ok(cookie) => cookie,
-        Err(e) => return internal(req, &e.into()),
-    };
+    let cookie = session.save(&svc.state, svc.config.session_ttl).await.map_err(|e| internal(req, &e.into()))?;
     let browser = Browser::existing(req, svc).unwrap_or_default();
     let mut location = "/account".to_owned();
     if let Some(rid) = rid
         && let Ok(Some(mut request)) = flow::load_pending(svc, rid).await
         && request.started_by(&binding_of(&browser))
     {
-        if let Err(e) = flow::mark_signed_in(svc, rid, &mut request, &session).await {
-            return internal(req, &e);
-        }
+        flow::mark_signed_in(svc, rid, &mut request, &session).await.map_err(|e| internal(req, &e))?;
         location = format!("/authorize/resume?rid={rid}");
     }
     svc.audit
@@ -364,10 +377,7 @@ pub async fn signed_in(
                 .detail(serde_json::json!({ "method": method, "sid": session.sid, "amr": session.amr })),
         )
         .await;
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .cookie(new_session_cookie(svc, cookie))
-        .finish()
+    Ok((cookie, location))
 }
 
 async fn complete_login(req: &HttpRequest, svc: &Services, tx: &str, binding: &str) -> HttpResponse {

@@ -21,6 +21,7 @@ mod introspect;
 mod keys;
 mod logout;
 mod migrations;
+mod passkey;
 mod qr;
 mod register;
 mod startup;

@@ -108,6 +108,20 @@ pub struct CitizenTexts {
     pub back_to_sign_in: &'static str,
     /// Linked marker.
     pub linked: &'static str,
+    /// Button.
+    pub passkey_sign_in: &'static str,
+    /// Section.
+    pub passkeys: &'static str,
+    /// Explanation.
+    pub passkeys_text: &'static str,
+    /// Label.
+    pub passkey_name: &'static str,
+    /// Button.
+    pub passkey_add: &'static str,
+    /// Label.
+    pub passkey_used: &'static str,
+    /// Button.
+    pub remove: &'static str,
     /// QR section.
     pub qr_heading: &'static str,
     /// QR explanation.
@@ -227,6 +241,13 @@ static RU: CitizenTexts = CitizenTexts {
     link: "Связать",
     back_to_sign_in: "Вернуться ко входу",
     linked: "связана",
+    passkey_sign_in: "Войти с ключом доступа (отпечаток, лицо или PIN устройства)",
+    passkeys: "Ключи доступа (passkeys)",
+    passkeys_text: "Вход по отпечатку, лицу или PIN-коду вашего устройства. Биометрические данные не покидают устройство.",
+    passkey_name: "Название ключа (например, «Мой телефон»)",
+    passkey_add: "Добавить ключ доступа",
+    passkey_used: "использован",
+    remove: "Удалить",
     qr_heading: "Вход с телефона",
     qr_text: "Отсканируйте код телефоном, на котором вы уже вошли, или откройте на нём ссылку:",
     qr_alt: "QR-код для входа",
@@ -314,6 +335,13 @@ static EN: CitizenTexts = CitizenTexts {
     link: "Link",
     back_to_sign_in: "Back to sign-in",
     linked: "linked",
+    passkey_sign_in: "Sign in with a passkey (your device's fingerprint, face or PIN)",
+    passkeys: "Passkeys",
+    passkeys_text: "Sign in with your device's fingerprint, face or PIN. Biometric data never leaves the device.",
+    passkey_name: "Passkey name (e.g. “My phone”)",
+    passkey_add: "Add a passkey",
+    passkey_used: "used",
+    remove: "Remove",
     qr_heading: "Sign in with your phone",
     qr_text: "Scan the code with a phone where you are signed in, or open this link on it:",
     qr_alt: "QR code for signing in",
