@@ -29,15 +29,16 @@ fn failed(e: &PasskeyError) -> HttpResponse {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, "invalid_request", e))
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<HttpResponse>> {
+    serde_json::from_slice(body).map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, "invalid_request", e)))
 }
 
-/// The browser id of a JSON call whose CSRF token matches `purpose`.
-fn checked(req: &HttpRequest, svc: &Services, purpose: &str, csrf: &str) -> Result<String, HttpResponse> {
+/// The browser binding of a JSON call whose CSRF token matches `purpose`.
+fn checked(req: &HttpRequest, svc: &Services, purpose: &str, csrf: &str) -> Result<String, Box<HttpResponse>> {
     Browser::existing(req, svc)
         .filter(|id| svc.secrets.csrf_valid(id, purpose, csrf))
-        .ok_or_else(|| error(StatusCode::FORBIDDEN, "invalid_request", "reload the page and try again"))
+        .map(|id| super::browser::binding_of(&id))
+        .ok_or_else(|| Box::new(error(StatusCode::FORBIDDEN, "invalid_request", "reload the page and try again")))
 }
 
 #[derive(Deserialize)]
@@ -67,11 +68,11 @@ struct LoginFinish {
 pub async fn register_start(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> HttpResponse {
     let start: Start = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let browser = match checked(&req, &svc, "account", &start.csrf) {
-        Ok(id) => super::browser::binding_of(&id),
-        Err(r) => return r,
+        Ok(binding) => binding,
+        Err(r) => return *r,
     };
     let session = match current_session(&req, &svc).await {
         Ok(Some(session)) => session,
@@ -93,11 +94,11 @@ pub async fn register_start(req: HttpRequest, body: web::Bytes, svc: web::Data<S
 pub async fn register_finish(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> HttpResponse {
     let finish: RegisterFinish = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let browser = match checked(&req, &svc, "account", &finish.csrf) {
-        Ok(id) => super::browser::binding_of(&id),
-        Err(r) => return r,
+        Ok(binding) => binding,
+        Err(r) => return *r,
     };
     let session = match current_session(&req, &svc).await {
         Ok(Some(session)) => session,
@@ -115,11 +116,11 @@ pub async fn register_finish(req: HttpRequest, body: web::Bytes, svc: web::Data<
 pub async fn login_start(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> HttpResponse {
     let start: Start = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let browser = match checked(&req, &svc, "passkey", &start.csrf) {
-        Ok(id) => super::browser::binding_of(&id),
-        Err(r) => return r,
+        Ok(binding) => binding,
+        Err(r) => return *r,
     };
     match passkey::login_start(&svc, &browser, req.peer_addr().map(|a| a.ip())).await {
         Ok((ceremony, options)) => HttpResponse::Ok().json(json!({ "ceremony": ceremony, "options": options })),
@@ -131,11 +132,11 @@ pub async fn login_start(req: HttpRequest, body: web::Bytes, svc: web::Data<Serv
 pub async fn login_finish(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> HttpResponse {
     let finish: LoginFinish = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let browser = match checked(&req, &svc, "passkey", &finish.csrf) {
-        Ok(id) => super::browser::binding_of(&id),
-        Err(r) => return r,
+        Ok(binding) => binding,
+        Err(r) => return *r,
     };
     let ip = req.peer_addr().map(|a| a.ip());
     let (user, amr) = match passkey::login_finish(&svc, &browser, &finish.ceremony, &finish.credential, ip).await {
