@@ -2,7 +2,7 @@
 # non-root user. Migrations are embedded in the binary; nothing else is copied.
 FROM rust:1.95-bookworm AS builder
 WORKDIR /src
-RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev cmake && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev libssl-dev pkg-config cmake && rm -rf /var/lib/apt/lists/*
 # Dependencies first, so source edits do not rebuild them.
 COPY Cargo.toml Cargo.lock build.rs ./
 RUN mkdir -p src migrations tests/api && echo 'fn main() {}' > src/main.rs && touch src/lib.rs tests/api/main.rs \
@@ -12,7 +12,7 @@ COPY migrations ./migrations
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin vhod
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libpq5 \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libpq5 libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/vhod --create-home vhod
 COPY --from=builder /src/target/release/vhod /usr/local/bin/vhod

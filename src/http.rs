@@ -105,6 +105,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/qr/{token}", web::get().to(qr::show))
         .route("/qr/{token}", web::post().to(qr::decide))
         .route("/qr/{token}/status", web::get().to(qr::status))
+        .route("/qr/{token}/approve", web::post().to(qr::approve_by_app))
         .route("/qr/{token}/complete", web::get().to(qr::complete))
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))

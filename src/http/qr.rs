@@ -120,3 +120,68 @@ pub async fn complete(req: HttpRequest, path: web::Path<String>, svc: web::Data<
         Err(e) => unavailable(&req, e),
     }
 }
+
+/// The mobile app's decision.
+#[derive(Deserialize)]
+pub struct AppDecision {
+    decision: String,
+}
+
+/// `POST /qr/{token}/approve`: a mobile app holding the citizen's Vhod access token
+/// (with `openid`) approves or rejects, instead of a browser session.
+pub async fn approve_by_app(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<AppDecision>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
+    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+        return HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"vhod\""))
+            .json(json!({ "error": "invalid_token", "error_description": "a Bearer access token is required" }));
+    };
+    let approve = match form.decision.as_str() {
+        "allow" => true,
+        "deny" => false,
+        _ => {
+            return HttpResponse::BadRequest()
+                .json(json!({ "error": "invalid_request", "error_description": "decision is allow or deny" }));
+        }
+    };
+    let (user_id, claims) = match crate::oidc::userinfo::token_user(&svc, token).await {
+        Ok(found) => found,
+        Err(_) => {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
+                .json(json!({ "error": "invalid_token", "error_description": "the access token is not valid" }));
+        }
+    };
+    let id = user_id.clone();
+    let level = match svc.db.run(move |conn| crate::db::models::user::find_by_id(conn, &id)).await {
+        Ok(Some(user)) => crate::accounts::level_of(&user),
+        _ => {
+            return HttpResponse::Unauthorized()
+                .json(json!({ "error": "invalid_token", "error_description": "no such account" }));
+        }
+    };
+    let text = |name: &str| claims.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+    let amr: Vec<String> = match claims.get("amr") {
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    };
+    let session = crate::login::Session {
+        user_id,
+        sid: text("sid"),
+        auth_time: claims.get("auth_time").and_then(serde_json::Value::as_i64).unwrap_or_default(),
+        amr,
+        level: level.as_str().to_owned(),
+    };
+    match qr::decide(&svc, &path, &session, approve, req.peer_addr().map(|a| a.ip())).await {
+        Ok(true) => HttpResponse::Ok().json(json!({ "status": if approve { "approved" } else { "rejected" } })),
+        Ok(false) => HttpResponse::BadRequest()
+            .json(json!({ "error": "invalid_request", "error_description": "the sign-in code expired or was used" })),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .json(json!({ "error": "temporarily_unavailable", "error_description": "try again" })),
+    }
+}

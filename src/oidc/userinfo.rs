@@ -50,8 +50,8 @@ pub fn bearer_token<'a>(header: Option<&'a str>, form_token: Option<&'a str>) ->
     }
 }
 
-/// Validates an access token and returns the claims its scopes allow.
-pub async fn userinfo(svc: &Services, token: &str) -> Result<Value, BearerError> {
+/// The account behind a citizen's access token (with `openid`), with its claims.
+pub async fn token_user(svc: &Services, token: &str) -> Result<(String, serde_json::Map<String, Value>), BearerError> {
     let claims = super::access::verify(svc, token).await?;
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let scopes = super::access::scopes(&claims);
@@ -74,6 +74,14 @@ pub async fn userinfo(svc: &Services, token: &str) -> Result<Value, BearerError>
     if subject::for_client(svc, &client, &user_id) != sub {
         return Err(BearerError::InvalidToken("invalid token"));
     }
+    Ok((user_id, claims))
+}
+
+/// Validates an access token and returns the claims its scopes allow.
+pub async fn userinfo(svc: &Services, token: &str) -> Result<Value, BearerError> {
+    let (user_id, claims) = token_user(svc, token).await?;
+    let scopes = super::access::scopes(&claims);
+    let sub = claims.get("sub").and_then(Value::as_str).ok_or(BearerError::InvalidToken("invalid token"))?;
     let lookup = user_id.clone();
     let user = svc
         .db

@@ -110,3 +110,39 @@ async fn a_rejected_or_expired_qr_sign_in_fails_cleanly() {
 async fn decide_after_expiry(phone: &reqwest::Client, link: &str) -> u16 {
     phone.get(link).send().await.unwrap().status().as_u16()
 }
+
+#[actix_web::test]
+async fn a_mobile_app_holding_a_vhod_token_approves_too() {
+    let app = spawn_app().await;
+    let client = web_client(&app, "portal", "rp.example.ru", |s| s.first_party = true).await;
+    crate::flow::citizen(&app, "owner", PASSWORD).await;
+    let tokens = crate::flow::code_flow_tokens(&app, &browser(), &client, &[], ("owner", PASSWORD)).await;
+    let access = openidconnect::OAuth2TokenResponse::access_token(&tokens).secret().clone();
+    let laptop = browser();
+    let (started, token, _) = laptop_page(&app, &laptop, &client).await;
+    let approve = |bearer: String, decision: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.http
+                .post(app.url(&format!("/qr/{token}/approve")))
+                .bearer_auth(bearer)
+                .form(&[("decision", decision)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(approve("not-a-token".into(), "allow").await, 401);
+    assert_eq!(approve(access.clone(), "allow").await, 200);
+    assert_eq!(approve(access, "deny").await, 400, "decided once");
+    let done = laptop.get(app.url(&format!("/qr/{token}/complete"))).send().await.unwrap();
+    let Reached::Client(params) = follow(&app, &laptop, location(&app, &done), &client.redirect_uri).await else {
+        panic!()
+    };
+    let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
+    let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
+    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    assert_eq!(amr, ["mca", "pwd"]);
+}
