@@ -181,6 +181,13 @@ fn url(setting: &str, raw: &str, private: bool) -> Result<url::Url, ConfigError>
     Ok(parsed)
 }
 
+/// Fills an empty setting with the kind's default.
+fn default(value: &mut String, fallback: &str) {
+    if value.is_empty() {
+        *value = fallback.into();
+    }
+}
+
 fn read(setting: &str, path: &PathBuf) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|e| ConfigError::new(setting, format!("cannot read {}: {e}", path.display())))
 }
@@ -244,11 +251,6 @@ impl ProviderSettings {
                 return Err(ConfigError::new(&at("preset"), format!("`sber`, `tbank` or `alfa`, not `{other}`")));
             }
             (ProviderKind::Yandex, _) => {
-                let default = |v: &mut String, d: &str| {
-                    if v.is_empty() {
-                        *v = d.into()
-                    }
-                };
                 default(&mut s.authorization_endpoint, "https://oauth.yandex.ru/authorize");
                 default(&mut s.token_endpoint, "https://oauth.yandex.ru/token");
                 default(&mut s.userinfo_endpoint, "https://login.yandex.ru/info?format=json");
@@ -258,11 +260,6 @@ impl ProviderSettings {
                 }
             }
             (ProviderKind::Vk, _) => {
-                let default = |v: &mut String, d: &str| {
-                    if v.is_empty() {
-                        *v = d.into()
-                    }
-                };
                 default(&mut s.authorization_endpoint, "https://id.vk.com/authorize");
                 default(&mut s.token_endpoint, "https://id.vk.com/oauth2/auth");
                 default(&mut s.userinfo_endpoint, "https://id.vk.com/oauth2/user_info");

@@ -195,7 +195,8 @@ async fn userinfo(
     body.as_object().cloned().ok_or_else(|| invalid("userinfo is not a JSON object"))
 }
 
-fn text(claims: &Map<String, Value>, name: &str) -> Option<String> {
+/// A non-empty string (or a number, as some providers send ids) member, trimmed.
+pub(super) fn text(claims: &Map<String, Value>, name: &str) -> Option<String> {
     match claims.get(name)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),

@@ -16,8 +16,9 @@ use oauth2::{
     Scope, TokenResponse, TokenUrl,
 };
 use secrecy::ExposeSecret;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::oidc::text;
 use super::{Callback, FederationError, Pending, Provider};
 use crate::accounts::federated::UpstreamIdentity;
 use crate::config::{ProviderConfig, ProviderKind};
@@ -53,14 +54,6 @@ pub fn authorize_url(
     }
     let (url, _) = request.set_pkce_challenge(challenge).url();
     Ok(url.to_string())
-}
-
-fn text(object: &Map<String, Value>, name: &str) -> Option<String> {
-    match object.get(name)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// Yandex: code → token → `login.yandex.ru/info`.

@@ -397,16 +397,30 @@ async fn complete_login(req: &HttpRequest, svc: &Services, tx: &str, binding: &s
     signed_in(req, svc, session, record.rid.as_deref(), "sms").await
 }
 
-async fn complete_step_up(req: &HttpRequest, svc: &Services, tx: &str, binding: &str) -> HttpResponse {
+/// The signed-in session and the finished transaction it started (step-up, phone
+/// change), or the page to show instead.
+async fn own_transaction(
+    req: &HttpRequest,
+    svc: &Services,
+    tx: &str,
+    binding: &str,
+) -> Result<(Session, Transaction), Box<HttpResponse>> {
     let current = match current_session(req, svc).await {
         Ok(Some(session)) => session,
-        Ok(None) => return see_other("/account".into()),
-        Err(e) => return internal(req, &e),
+        Ok(None) => return Err(Box::new(see_other("/account".into()))),
+        Err(e) => return Err(Box::new(internal(req, &e))),
     };
-    let record = match otp::finish(svc, tx, binding).await {
-        Ok(Some(record)) if record.user_id.as_deref() == Some(current.user_id.as_str()) => record,
-        Ok(_) => return pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned()),
-        Err(e) => return unavailable(req, e),
+    match otp::finish(svc, tx, binding).await {
+        Ok(Some(record)) if record.user_id.as_deref() == Some(current.user_id.as_str()) => Ok((current, record)),
+        Ok(_) => Err(Box::new(pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned()))),
+        Err(e) => Err(Box::new(unavailable(req, e))),
+    }
+}
+
+async fn complete_step_up(req: &HttpRequest, svc: &Services, tx: &str, binding: &str) -> HttpResponse {
+    let (current, record) = match own_transaction(req, svc, tx, binding).await {
+        Ok(found) => found,
+        Err(response) => return *response,
     };
     let (user_id, level) = (current.user_id.clone(), current.level());
     let session = Session::after(Some(current), user_id, level, "sms");
@@ -414,15 +428,9 @@ async fn complete_step_up(req: &HttpRequest, svc: &Services, tx: &str, binding: 
 }
 
 async fn complete_phone_change(req: &HttpRequest, svc: &Services, tx: &str, binding: &str) -> HttpResponse {
-    let current = match current_session(req, svc).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return see_other("/account".into()),
-        Err(e) => return internal(req, &e),
-    };
-    let record = match otp::finish(svc, tx, binding).await {
-        Ok(Some(record)) if record.user_id.as_deref() == Some(current.user_id.as_str()) => record,
-        Ok(_) => return pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned()),
-        Err(e) => return unavailable(req, e),
+    let (current, record) = match own_transaction(req, svc, tx, binding).await {
+        Ok(found) => found,
+        Err(response) => return *response,
     };
     let Ok(phone) = Phone::parse(&record.phone) else { return form_expired(req) };
     match accounts::set_phone(svc, &current.user_id, &phone).await {
