@@ -189,3 +189,38 @@ async fn passkeys_are_off_without_a_domain_name_and_need_csrf() {
     let (status, body) = post_json(&b, app.url("/passkeys/login/start"), json!({ "csrf": "forged" })).await;
     assert_eq!(status, 403, "{body}");
 }
+
+#[actix_web::test]
+async fn failed_passkey_sign_ins_lock_the_address_out() {
+    let (app, issuer) = passkey_app().await;
+    let client = web_client(&app, "portal", "rp.example.ru", |_| {}).await;
+    let b = browser();
+    let (_, login) = walk(&b, start(&client.rp, &[], &[]).url, &client.redirect_uri).await;
+    let csrf = login
+        .split("id=\"passkey-sign-in\" class=\"secondary\" data-csrf=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    // A well-formed assertion for a credential Vhod never registered.
+    let forged = json!({
+        "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},
+        "response": { "authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": "AAAAAAAAAAAAAAAAAAAAAA" }
+    });
+    for attempt in 0..20 {
+        let (status, challenge) =
+            post_json(&b, format!("{issuer}/passkeys/login/start"), json!({ "csrf": csrf })).await;
+        assert_eq!(status, 200, "attempt {attempt}");
+        let (status, _) = post_json(
+            &b,
+            format!("{issuer}/passkeys/login/finish"),
+            json!({ "csrf": csrf, "ceremony": challenge["ceremony"], "credential": forged }),
+        )
+        .await;
+        assert_eq!(status, 401, "attempt {attempt}");
+    }
+    let (status, body) = post_json(&b, format!("{issuer}/passkeys/login/start"), json!({ "csrf": csrf })).await;
+    assert_eq!(status, 429, "{body}");
+}

@@ -146,3 +146,22 @@ async fn a_mobile_app_holding_a_vhod_token_approves_too() {
     let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
     assert_eq!(amr, ["mca", "pwd"]);
 }
+
+#[actix_web::test]
+async fn qr_sign_ins_per_address_are_limited() {
+    let app = spawn_app().await;
+    let client = web_client(&app, "portal", "rp.example.ru", |_| {}).await;
+    let b = browser();
+    let started = start(&client.rp, &[], &[]);
+    let Reached::Login { .. } = follow(&app, &b, started.url.clone(), &client.redirect_uri).await else { panic!() };
+    let first = b.get(&started.url).send().await.unwrap();
+    let login_url = location(&app, &first);
+    // The first page above made one; 59 more are allowed in the window, then none.
+    for n in 0..59 {
+        let html = b.get(&login_url).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("data-token=\""), "QR code {n}");
+    }
+    let html = b.get(&login_url).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("data-token=\""), "the address made too many");
+    assert!(html.contains("name=\"password\""), "the page still works without the QR code");
+}
