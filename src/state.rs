@@ -44,6 +44,14 @@ pub trait EphemeralStore: Send + Sync {
     fn incr(&self, key: &str, ttl: Duration) -> impl Future<Output = Result<u64, StateError>> + Send;
     /// Checks the store answers.
     fn ping(&self) -> impl Future<Output = Result<(), StateError>> + Send;
+
+    /// The current value of a counter kept with [`EphemeralStore::incr`] (0 when absent).
+    fn count(&self, key: &str) -> impl Future<Output = Result<u64, StateError>> + Send {
+        async move {
+            let raw = self.get(key).await?;
+            Ok(raw.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok()).unwrap_or(0))
+        }
+    }
 }
 
 /// The configured store.

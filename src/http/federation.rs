@@ -9,7 +9,7 @@ use super::authorize::{current_session, internal};
 use super::browser::Browser;
 use super::i18n::{self, Locale};
 use super::pages::{self, ErrorPage};
-use super::sms::signed_in;
+use super::sms::{clean_rid, signed_in};
 use crate::app::Services;
 use crate::federation::{self, Callback, FederationError};
 use crate::login::Session;
@@ -25,12 +25,6 @@ pub struct StartQuery {
 #[derive(Deserialize)]
 pub struct LinkForm {
     csrf: String,
-}
-
-fn clean_rid(rid: &str) -> Option<String> {
-    let ok =
-        !rid.is_empty() && rid.len() <= 64 && rid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    ok.then(|| rid.to_owned())
 }
 
 fn redirect(location: String, browser: &Browser) -> HttpResponse {

@@ -64,7 +64,7 @@ fn ip(req: &HttpRequest) -> Option<IpAddr> {
 }
 
 /// A pending-request id is echoed into URLs: only token characters pass.
-fn clean_rid(rid: &str) -> Option<String> {
+pub fn clean_rid(rid: &str) -> Option<String> {
     let ok =
         !rid.is_empty() && rid.len() <= 64 && rid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then(|| rid.to_owned())

@@ -180,13 +180,7 @@ pub async fn login_start(
     ip: Option<IpAddr>,
 ) -> Result<(String, RequestChallengeResponse), PasskeyError> {
     let webauthn = webauthn(svc)?;
-    let failures = svc
-        .state
-        .get(&failures_key(ip))
-        .await?
-        .and_then(|v| String::from_utf8(v).ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if failures.unwrap_or(0) >= MAX_FAILURES {
+    if svc.state.count(&failures_key(ip)).await? >= MAX_FAILURES {
         return Err(PasskeyError::Locked);
     }
     let (options, state) = webauthn.start_discoverable_authentication().map_err(|_| PasskeyError::Rejected)?;

@@ -41,11 +41,6 @@ fn address_key(ip: Option<IpAddr>) -> String {
     format!("pwfail:ip:{}", ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()))
 }
 
-async fn count(svc: &Services, key: &str) -> Result<u64, LoginError> {
-    let raw = svc.state.get(key).await?;
-    Ok(raw.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
 /// Checks a user name and password; returns the account.
 pub async fn authenticate(
     svc: &Services,
@@ -55,8 +50,8 @@ pub async fn authenticate(
 ) -> Result<UserRow, LoginError> {
     let config = &svc.config;
     let (account, address) = (account_key(svc, username), address_key(ip));
-    if count(svc, &account).await? >= config.login_max_failures
-        || count(svc, &address).await? >= config.login_ip_max_failures
+    if svc.state.count(&account).await? >= config.login_max_failures
+        || svc.state.count(&address).await? >= config.login_ip_max_failures
     {
         svc.audit.record(AuditEvent::failure(AuditKind::LoginLocked).ip(ip).detail(json!({ "method": "pwd" }))).await;
         return Err(LoginError::Locked);
@@ -104,7 +99,7 @@ pub async fn unlock(svc: &Services, username: &str) -> Result<bool, LoginError> 
 pub async fn verify_current(svc: &Services, user: &UserRow, password: SecretString) -> Result<(), LoginError> {
     let Some(phc) = user.password_hash.clone() else { return Err(LoginError::Invalid) };
     let account = account_key(svc, &user.username);
-    if count(svc, &account).await? >= svc.config.login_max_failures {
+    if svc.state.count(&account).await? >= svc.config.login_max_failures {
         return Err(LoginError::Locked);
     }
     if svc.passwords.verify(password, phc).await.map_err(|e| LoginError::Unavailable(e.to_string()))? {

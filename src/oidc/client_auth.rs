@@ -115,8 +115,7 @@ pub async fn authenticate(svc: &Services, presented: Presented, ip: Option<IpAdd
         return Err(failed());
     };
     let lock_key = format!("clientauth:{}:{}", client_id, ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
-    let failures = svc.state.get(&lock_key).await?;
-    let failures = failures.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let failures = svc.state.count(&lock_key).await?;
     if failures >= svc.config.client_auth_max_failures {
         svc.audit.record(AuditEvent::failure(AuditKind::ClientAuthLocked).client(client_id.as_str()).ip(ip)).await;
         return Err(OAuthError::new(

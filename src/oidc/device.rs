@@ -213,9 +213,7 @@ pub async fn lookup(
     ip: Option<IpAddr>,
 ) -> Result<Result<(String, DeviceGrant), LookupError>, OAuthError> {
     let guesses = format!("usercodefail:{}", ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
-    let failures =
-        svc.state.get(&guesses).await?.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.parse::<u64>().ok());
-    if failures.unwrap_or(0) >= MAX_GUESSES {
+    if svc.state.count(&guesses).await? >= MAX_GUESSES {
         return Ok(Err(LookupError::TooManyGuesses));
     }
     let code = canonical(raw);

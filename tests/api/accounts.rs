@@ -12,7 +12,7 @@ use vhod::config::Settings;
 use vhod::jose::Kek;
 
 use crate::fakes::{RegistryFake, SMS_TOKEN, SmsFake, code_in};
-use crate::flow::{Reached, browser, decide, follow, hidden, location, sign_in, start, web_client};
+use crate::flow::{Reached, allow_to_client, browser, follow, hidden, location, sign_in, start, web_client};
 use crate::helpers::{TestApp, TestDb, spawn_app_on, wait_until};
 
 const PHONE: &str = "+79161234567";
@@ -156,27 +156,14 @@ async fn registration_by_phone_creates_a_simplified_account_and_completes_the_fl
     let rid = hidden(&html, "rid");
     let next = register(&app, &b, &sms, "8 (916) 123-45-67", &rid, PASSWORD).await;
     assert!(next.contains("/authorize/resume"), "{next}");
-    let Reached::Consent { html } = follow(&app, &b, next, &client.redirect_uri).await else { panic!() };
+    let (html, params) = allow_to_client(&app, &b, next, &client).await;
     assert!(html.contains("<li>Номер телефона</li>"), "consent names each data item:\n{html}");
-    let response = decide(&app, &b, &html, "allow").await;
-    let Reached::Client(params) = follow(&app, &b, location(&app, &response), &client.redirect_uri).await else {
-        panic!()
-    };
     let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
     assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:vhod:acr:simplified"));
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["sms"]);
-    let info: Value = app
-        .http
-        .get(app.url("/userinfo"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = app.userinfo(tokens.access_token().secret()).await;
     assert_eq!(info["phone_number"], PHONE, "normalised to E.164");
     assert_eq!(info["phone_number_verified"], true);
     assert_eq!(info["account_level"], "simplified");
@@ -271,13 +258,7 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
             crate::flow::exchange(app, client, &params["code"], started.verifier).await.access_token().secret().clone()
         }
     };
-    let userinfo = |token: String| {
-        let app = &app;
-        async move {
-            app.http.get(app.url("/userinfo")).bearer_auth(token).send().await.unwrap().json::<Value>().await.unwrap()
-        }
-    };
-    let minimal = userinfo(token(&[]).await).await;
+    let minimal = app.userinfo(&token(&[]).await).await;
     // The session (consent given above) learnt the new level without signing in again.
     let silent = start(&client.rp, &[], &[("prompt", "none"), ("acr_values", "urn:vhod:acr:standard")]);
     let Reached::Client(p) = follow(&app, &b, silent.url, &client.redirect_uri).await else { panic!() };
@@ -288,7 +269,7 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
     let keys: Vec<&String> = minimal.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["account_level", "sub"], "openid alone releases no personal data");
     assert_eq!(minimal["account_level"], "standard");
-    let full = userinfo(token(&["profile", "snils", "inn", "id_document", "verified_claims"]).await).await;
+    let full = app.userinfo(&token(&["profile", "snils", "inn", "id_document", "verified_claims"]).await).await;
     assert_eq!(full["family_name"], "Фёдоров");
     assert_eq!(full["gender"], "male");
     assert_eq!(full["snils"], "112-233-445 95");
@@ -300,7 +281,7 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
     assert_eq!(verified["verification"]["evidence"][0]["type"], "electronic_record");
     assert_eq!(verified["claims"]["snils"], "112-233-445 95");
     assert_eq!(verified["claims"]["birthdate"], "1980-02-29");
-    let snils_only = userinfo(token(&["snils", "verified_claims"]).await).await;
+    let snils_only = app.userinfo(&token(&["snils", "verified_claims"]).await).await;
     assert!(snils_only.get("family_name").is_none() && snils_only.get("inn").is_none());
     assert_eq!(snils_only["verified_claims"]["claims"], json!({ "snils": "112-233-445 95" }));
     // Changing verified data drops the account back and starts a new check.
@@ -400,16 +381,10 @@ async fn sms_sign_in_completes_a_code_flow() {
     assert!(page.contains("+7 *** ***-45-67") && page.contains("autocomplete=\"one-time-code\""), "{page}");
     let signed_in = enter(&app, &b, &page, &sms.code_for(PHONE)).await;
     assert_eq!(signed_in.status(), 303);
-    let Reached::Consent { html } = follow(&app, &b, location(&app, &signed_in), &client.redirect_uri).await else {
-        panic!()
-    };
-    let response = decide(&app, &b, &html, "allow").await;
-    let Reached::Client(params) = follow(&app, &b, location(&app, &response), &client.redirect_uri).await else {
-        panic!()
-    };
+    let (_, params) = allow_to_client(&app, &b, location(&app, &signed_in), &client).await;
     let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["sms"]);
     // The same code cannot be used twice.
     assert_eq!(enter(&app, &b, &page, &sms.code_for(PHONE)).await.status(), 400);
@@ -557,17 +532,11 @@ async fn acr_values_ask_for_an_sms_step_up_or_fail_when_the_level_is_too_low() {
     let page = code_page(&app, &b, sent).await;
     assert!(sms.texts_to("+79990000000").is_empty(), "a step-up code goes to the account's number only");
     let done = enter(&app, &b, &page, &sms.code_for(PHONE)).await;
-    let Reached::Consent { html } = follow(&app, &b, location(&app, &done), &client.redirect_uri).await else {
-        panic!()
-    };
-    let response = decide(&app, &b, &html, "allow").await;
-    let Reached::Client(params) = follow(&app, &b, location(&app, &response), &client.redirect_uri).await else {
-        panic!()
-    };
+    let (_, params) = allow_to_client(&app, &b, location(&app, &done), &client).await;
     let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
     assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:vhod:acr:simplified:mfa"));
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["pwd", "sms", "mfa"]);
     // The stepped-up session now meets mfa silently.
     let silent = start(&client.rp, &[], &[("prompt", "none"), ("acr_values", "urn:vhod:acr:simplified:mfa")]);
@@ -598,7 +567,7 @@ async fn acr_values_ask_for_an_sms_step_up_or_fail_when_the_level_is_too_low() {
     };
     let tokens = crate::flow::exchange(&app, &client, &p["code"], wanted.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &wanted.nonce).unwrap();
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["sms", "pwd", "mfa"]);
     // prompt=none never steps up.
     let fresh = browser();

@@ -111,16 +111,7 @@ async fn a_kiosk_signs_in_through_the_device_grant() {
     assert!(page.contains("Вернитесь к устройству"), "{page}");
     let tokens = tokens.expect("tokens after approval");
     assert!(tokens.scopes().is_some_and(|s| s.iter().any(|x| x.as_str() == "profile")));
-    let info: Value = app
-        .http
-        .get(app.url("/userinfo"))
-        .bearer_auth(tokens.access_token().secret())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = app.userinfo(tokens.access_token().secret()).await;
     assert_eq!(info["preferred_username"], "kiosk");
 }
 

@@ -118,7 +118,7 @@ async fn code_flow_via(
     let params = crate::flow::query(&url);
     let tokens = crate::flow::exchange(app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
-    let amr = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     (amr, claims.auth_context_ref().unwrap().to_string())
 }
 
@@ -363,7 +363,7 @@ async fn another_vhod_is_a_generic_oidc_provider() {
     let params = crate::flow::query(&url);
     let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["fed", "pwd"]);
     assert_eq!(users(&app).await, 1);
 }

@@ -253,3 +253,26 @@ pub async fn code_flow_tokens(
     let params = authorize(app, browser, &started.url, client, credentials).await;
     exchange(app, client, &params["code"], started.verifier).await
 }
+
+/// Follows `url` to the consent page, allows, and returns the consent page and the
+/// parameters the client receives.
+pub async fn allow_to_client(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    url: String,
+    client: &WebClient,
+) -> (String, HashMap<String, String>) {
+    let Reached::Consent { html } = follow(app, browser, url, &client.redirect_uri).await else {
+        panic!("expected the consent page")
+    };
+    let response = decide(app, browser, &html, "allow").await;
+    let Reached::Client(params) = follow(app, browser, location(app, &response), &client.redirect_uri).await else {
+        panic!("expected the client")
+    };
+    (html, params)
+}
+
+/// The ID token's `amr` as strings.
+pub fn amr(claims: &openidconnect::core::CoreIdTokenClaims) -> Vec<String> {
+    claims.auth_method_refs().map(|v| v.iter().map(|m| m.to_string()).collect()).unwrap_or_default()
+}

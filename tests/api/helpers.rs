@@ -201,6 +201,12 @@ impl TestApp {
         self.handle.stop(true).await;
     }
 
+    /// The userinfo response for an access token.
+    pub async fn userinfo(&self, access_token: &str) -> serde_json::Value {
+        let response = self.http.get(self.url("/userinfo")).bearer_auth(access_token).send().await.unwrap();
+        response.json().await.unwrap()
+    }
+
     /// Runs the `vhod` binary against this app's database and KEK.
     pub fn cli(&self, args: &[&str]) -> Output {
         run_cli(&self.db, &self.kek, args, &[])

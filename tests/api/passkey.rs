@@ -43,6 +43,12 @@ async fn passkey_app() -> (TestApp, String) {
     (app, issuer)
 }
 
+/// The passkey sign-in button's CSRF token on a sign-in page.
+fn passkey_csrf(login: &str) -> String {
+    let marker = "id=\"passkey-sign-in\" class=\"secondary\" data-csrf=\"";
+    login.split(marker).nth(1).expect("a passkey button").split('"').next().unwrap().to_owned()
+}
+
 async fn post_json(b: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
     let response = b.post(url).json(&body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
@@ -100,14 +106,7 @@ async fn a_passkey_is_registered_and_signs_in_with_user_verification() {
     let wanted = start(&client.rp, &[], &[("acr_values", "urn:vhod:acr:simplified:mfa")]);
     let (_, login) = walk(&fresh, wanted.url.clone(), &client.redirect_uri).await;
     let rid = hidden(&login, "rid");
-    let passkey_csrf = login
-        .split("id=\"passkey-sign-in\" class=\"secondary\" data-csrf=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let sign_in_csrf = passkey_csrf(&login);
     let sign_in = |authenticator: &mut WebauthnAuthenticator<SoftPasskey>, challenge: Value| {
         // The authenticator finds its resident credential (the software one needs it
         // named) and returns the user handle, as a platform authenticator does.
@@ -120,14 +119,14 @@ async fn a_passkey_is_registered_and_signs_in_with_user_verification() {
         assertion
     };
     let (_, challenge) =
-        post_json(&fresh, format!("{issuer}/passkeys/login/start"), json!({ "csrf": passkey_csrf })).await;
+        post_json(&fresh, format!("{issuer}/passkeys/login/start"), json!({ "csrf": sign_in_csrf })).await;
     assert!(
         challenge["options"]["publicKey"]["allowCredentials"].as_array().is_none_or(Vec::is_empty),
         "discoverable: no user name, no list"
     );
     let assertion = sign_in(&mut authenticator, challenge.clone());
     let finish =
-        json!({ "csrf": passkey_csrf, "ceremony": challenge["ceremony"], "rid": rid, "credential": assertion });
+        json!({ "csrf": sign_in_csrf, "ceremony": challenge["ceremony"], "rid": rid, "credential": assertion });
     let (status, done) = post_json(&fresh, format!("{issuer}/passkeys/login/finish"), finish.clone()).await;
     assert_eq!(status, 200, "{done}");
     let next = format!("{issuer}{}", done["location"].as_str().unwrap());
@@ -136,7 +135,7 @@ async fn a_passkey_is_registered_and_signs_in_with_user_verification() {
     let params = crate::flow::query(&url);
     let tokens = crate::flow::exchange(&app, &client, &params["code"], wanted.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &wanted.nonce).unwrap();
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert!(amr.contains(&"user".into()) && amr.contains(&"mfa".into()), "{amr:?}");
     assert!(amr.contains(&"hwk".into()) || amr.contains(&"swk".into()), "{amr:?}");
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), "urn:vhod:acr:simplified:mfa", "a passkey is two factors");
@@ -154,14 +153,7 @@ async fn a_passkey_is_registered_and_signs_in_with_user_verification() {
     assert_eq!(removed.status(), 303);
     let other = browser();
     let (_, login) = walk(&other, start(&client.rp, &[], &[]).url, &client.redirect_uri).await;
-    let other_csrf = login
-        .split("id=\"passkey-sign-in\" class=\"secondary\" data-csrf=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let other_csrf = passkey_csrf(&login);
     let (_, challenge) =
         post_json(&other, format!("{issuer}/passkeys/login/start"), json!({ "csrf": other_csrf })).await;
     let assertion = sign_in(&mut authenticator, challenge.clone());
@@ -196,14 +188,7 @@ async fn failed_passkey_sign_ins_lock_the_address_out() {
     let client = web_client(&app, "portal", "rp.example.ru", |_| {}).await;
     let b = browser();
     let (_, login) = walk(&b, start(&client.rp, &[], &[]).url, &client.redirect_uri).await;
-    let csrf = login
-        .split("id=\"passkey-sign-in\" class=\"secondary\" data-csrf=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = passkey_csrf(&login);
     // A well-formed assertion for a credential Vhod never registered.
     let forged = json!({
         "id": "AAAA", "rawId": "AAAA", "type": "public-key", "extensions": {},

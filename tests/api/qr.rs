@@ -76,7 +76,7 @@ async fn a_phone_approves_and_the_laptop_signs_in_once() {
     };
     let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["mca", "pwd"], "cross-device, with the phone's own method");
     // Used once.
     assert_eq!(laptop.get(app.url(&format!("/qr/{token}/complete"))).send().await.unwrap().status(), 400);
@@ -143,7 +143,7 @@ async fn a_mobile_app_holding_a_vhod_token_approves_too() {
     };
     let tokens = crate::flow::exchange(&app, &client, &params["code"], started.verifier).await;
     let claims = tokens.id_token().unwrap().claims(&client.rp.id_token_verifier(), &started.nonce).unwrap();
-    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|m| m.to_string()).collect();
+    let amr = crate::flow::amr(claims);
     assert_eq!(amr, ["mca", "pwd"]);
 }
 
