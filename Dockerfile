@@ -9,6 +9,7 @@ RUN mkdir -p src migrations tests/api && echo 'fn main() {}' > src/main.rs && to
     && cargo build --release --locked --bin vhod || true
 COPY src ./src
 COPY migrations ./migrations
+COPY assets ./assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin vhod
 
 FROM debian:bookworm-slim

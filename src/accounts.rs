@@ -4,6 +4,7 @@
 //! Levels only move through [`raise_level`] and [`lower_level`], each of which appends
 //! to the account's history who verified what, when and by which method.
 
+pub mod assisted;
 pub mod federated;
 pub mod registry;
 
@@ -232,6 +233,30 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// Writes the data into an account row, as entered.
+    pub fn apply(&self, user: &mut UserRow) {
+        user.family_name = Some(self.name.family.clone());
+        user.given_name = Some(self.name.given.clone());
+        user.middle_name = self.name.patronymic.clone();
+        user.birthdate = Some(self.birthdate.to_string());
+        user.gender = self.gender.map(|g| g.as_str().to_owned());
+        user.snils = Some(self.snils.digits().to_owned());
+        user.inn = self.inn.as_ref().map(|i| i.as_str().to_owned());
+        user.id_document = Some(serde_json::to_string(&self.document).expect("a document serializes"));
+    }
+
+    /// SNILS digits.
+    pub fn snils(&self) -> &str {
+        self.snils.digits()
+    }
+
+    /// The identity document.
+    pub fn document(&self) -> &IdDocument {
+        &self.document
+    }
+}
+
 /// What the registry compares, from the stored account.
 fn person_record(user: &UserRow) -> Option<PersonRecord> {
     let document = IdDocument::of(user)?;
@@ -405,14 +430,7 @@ pub async fn submit_identity(svc: &Services, user_id: &str, form: &IdentityForm)
     let mut user = load(svc, user_id).await?;
     let before = person_record(&user);
     let level = level_of(&user);
-    user.family_name = Some(identity.name.family.clone());
-    user.given_name = Some(identity.name.given.clone());
-    user.middle_name = identity.name.patronymic.clone();
-    user.birthdate = Some(identity.birthdate.to_string());
-    user.gender = identity.gender.map(|g| g.as_str().to_owned());
-    user.snils = Some(identity.snils.digits().to_owned());
-    user.inn = identity.inn.as_ref().map(|i| i.as_str().to_owned());
-    user.id_document = Some(serde_json::to_string(&identity.document).expect("a document serializes"));
+    identity.apply(&mut user);
     let changed = person_record(&user) != before;
     if changed && level == AccountLevel::Confirmed {
         return Err(AccountError::Refused(

@@ -100,6 +100,16 @@ pub enum AuditKind {
     DeviceDecided,
     /// A phone approved or rejected a QR sign-in.
     QrDecided,
+    /// A staff member acted (or was refused), with office, citizen and reason.
+    StaffAction,
+    /// A staff member signed in.
+    StaffSignedIn,
+    /// A staff sign-in failed.
+    StaffLoginFailed,
+    /// A citizen used an assisted code (activation, post confirmation, temporary access).
+    CodeRedeemed,
+    /// A representative chose to act for a principal, or stopped.
+    ActingChanged,
 }
 
 impl AuditKind {
@@ -143,6 +153,11 @@ impl AuditKind {
             Self::DeviceCodeGuessed => "device.code_guessed",
             Self::DeviceDecided => "device.decided",
             Self::QrDecided => "qr.decided",
+            Self::StaffAction => "staff.action",
+            Self::StaffSignedIn => "staff.signed_in",
+            Self::StaffLoginFailed => "staff.login_failed",
+            Self::CodeRedeemed => "code.redeemed",
+            Self::ActingChanged => "account.acting",
         }
     }
 }

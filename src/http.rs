@@ -23,6 +23,7 @@ mod qr;
 mod register;
 mod signup;
 mod sms;
+mod staff;
 mod token;
 mod userinfo;
 
@@ -110,6 +111,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))
         .configure(admin::routes)
+        .configure(staff::routes)
         .default_service(web::to(not_found));
 }
 

@@ -10,6 +10,7 @@ pub mod claims;
 pub mod client_auth;
 pub mod code_grant;
 pub mod device;
+pub mod exchange;
 pub mod flow;
 pub mod introspect;
 pub mod issue;

@@ -1,5 +1,8 @@
 //! Row types and their queries, one file per table.
 
+pub mod application;
+pub mod assisted_code;
+pub mod attorney;
 pub mod audit_event;
 pub mod client;
 pub mod consent;
@@ -9,4 +12,6 @@ pub mod initial_access_token;
 pub mod passkey;
 pub mod refresh_token;
 pub mod signing_key;
+pub mod staff;
+pub mod support_request;
 pub mod user;

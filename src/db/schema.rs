@@ -154,3 +154,121 @@ diesel::table! {
         last_used_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    /// Staff accounts (operators, partners, support, auditors, admins).
+    staff (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        phone -> Text,
+        roles -> Text,
+        office -> Text,
+        disabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// One-time codes handed over by staff or by post (activation, post, temporary).
+    assisted_codes (id) {
+        id -> Text,
+        kind -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        detail -> Text,
+        issued_by -> Text,
+        office -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        presented_at -> Nullable<BigInt>,
+        presented_by -> Nullable<Text>,
+        used_at -> Nullable<BigInt>,
+        failed_attempts -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Registration applications submitted by partner organisations.
+    applications (id) {
+        id -> Text,
+        partner -> Text,
+        organisation -> Text,
+        status -> Text,
+        form -> Text,
+        search -> Text,
+        reason -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Document scans attached to applications.
+    application_files (id) {
+        id -> Text,
+        application_id -> Text,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        content -> Binary,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Powers of attorney: a representative may act for a principal.
+    powers_of_attorney (id) {
+        id -> Text,
+        principal_id -> Text,
+        representative_id -> Text,
+        clients -> Text,
+        scopes -> Text,
+        valid_from -> BigInt,
+        valid_until -> BigInt,
+        document_ref -> Text,
+        recorded_by -> Text,
+        office -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Sign-in problem requests moving through three support tiers.
+    support_requests (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        contact -> Text,
+        description -> Text,
+        tier -> BigInt,
+        status -> Text,
+        opened_by -> Text,
+        search -> Text,
+        created_at -> BigInt,
+        tier_started_at -> BigInt,
+        tier1_secs -> BigInt,
+        tier2_secs -> BigInt,
+        tier3_secs -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The history of applications and support requests (append-only).
+    case_events (id) {
+        id -> Text,
+        case_id -> Text,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        detail -> Text,
+    }
+}

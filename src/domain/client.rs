@@ -46,6 +46,8 @@ pub enum GrantType {
     ClientCredentials,
     /// RFC 8628 device authorization grant.
     DeviceCode,
+    /// RFC 8693 token exchange (a representative acting under a power of attorney).
+    TokenExchange,
 }
 
 impl GrantType {
@@ -56,6 +58,7 @@ impl GrantType {
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
             Self::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            Self::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 }
@@ -69,6 +72,7 @@ impl FromStr for GrantType {
             "refresh_token" => Ok(Self::RefreshToken),
             "client_credentials" => Ok(Self::ClientCredentials),
             "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => Ok(Self::DeviceCode),
+            "urn:ietf:params:oauth:grant-type:token-exchange" => Ok(Self::TokenExchange),
             other => Err(DomainError::new(format!("unknown grant type `{other}`"))),
         }
     }
@@ -142,7 +146,13 @@ mod tests {
     #[test]
     fn grant_types_and_auth_methods_round_trip() {
         for g in
-            [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials, GrantType::DeviceCode]
+            [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::ClientCredentials,
+            GrantType::DeviceCode,
+            GrantType::TokenExchange,
+        ]
         {
             assert_eq!(g.as_str().parse::<GrantType>(), Ok(g));
         }

@@ -182,6 +182,22 @@ impl Date {
         Self { year, month, day }
     }
 
+    /// Days since 1970-01-01 (the inverse of [`Date::from_unix_days`]).
+    pub fn unix_days(&self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year - era * 400;
+        let month = i64::from(self.month);
+        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Unix seconds at 00:00 UTC of this date.
+    pub fn unix_midnight(&self) -> i64 {
+        self.unix_days() * 86_400
+    }
+
     /// Whole years from `self` to `on`.
     pub fn years_until(&self, on: Date) -> i32 {
         let mut years = on.year - self.year;
@@ -349,6 +365,14 @@ impl PersonName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_days_round_trip() {
+        for days in [-800_000, -1, 0, 59, 60, 11_016, 20_792, 2_932_896] {
+            assert_eq!(Date::from_unix_days(days).unix_days(), days);
+        }
+        assert_eq!(Date::parse("2026-12-05").unwrap().unix_midnight(), 1_796_428_800);
+    }
 
     #[test]
     fn snils_check_digits() {

@@ -9,6 +9,7 @@ use crate::app::Services;
 
 const BROWSER: &str = "vhod_browser";
 const SESSION: &str = "vhod_session";
+const STAFF: &str = "vhod_staff";
 
 fn name(svc: &Services, base: &str) -> String {
     if svc.config.issuer.is_https() { format!("__Host-{base}") } else { base.to_owned() }
@@ -74,6 +75,30 @@ pub fn new_session_cookie(svc: &Services, value: String) -> Cookie<'static> {
 /// A cookie that removes the session cookie.
 pub fn removal_session_cookie(svc: &Services) -> Cookie<'static> {
     let mut cookie = build(svc, SESSION, String::new());
+    cookie.make_removal();
+    cookie
+}
+
+/// The staff session cookie's value, if any.
+pub fn staff_cookie(req: &HttpRequest, svc: &Services) -> Option<String> {
+    req.cookie(&name(svc, STAFF)).map(|c| c.value().to_owned())
+}
+
+/// A staff session cookie: `SameSite=Strict` (no staff page is ever reached from
+/// another site with the session), expiring with the server record.
+pub fn new_staff_cookie(svc: &Services, value: String) -> Cookie<'static> {
+    let mut cookie = build(svc, STAFF, value);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
+        crate::staff::members::SESSION_TTL.as_secs() as i64,
+    ));
+    cookie
+}
+
+/// A cookie that removes the staff session cookie.
+pub fn removal_staff_cookie(svc: &Services) -> Cookie<'static> {
+    let mut cookie = build(svc, STAFF, String::new());
+    cookie.set_same_site(SameSite::Strict);
     cookie.make_removal();
     cookie
 }

@@ -41,6 +41,22 @@ impl Locale {
         ranked.first().map_or(Self::Ru, |(_, l)| *l)
     }
 
+    /// One of two texts by language (staff pages keep their texts next to their use).
+    pub fn pick(self, ru: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Self::Ru => ru,
+            Self::En => en,
+        }
+    }
+
+    /// The other language (for the language link).
+    pub fn other(self) -> Self {
+        match self {
+            Self::Ru => Self::En,
+            Self::En => Self::Ru,
+        }
+    }
+
     /// The `lang` attribute value.
     pub fn tag(self) -> &'static str {
         match self {

@@ -121,7 +121,7 @@ fn sms_page(
     let locale = pages::locale(req, None);
     let c = locale.citizen();
     let title = match view.purpose {
-        Purpose::Login => c.sms_title,
+        Purpose::Login | Purpose::Staff => c.sms_title,
         Purpose::Register => c.signup_title,
         Purpose::ChangePhone => c.change_phone_title,
         Purpose::StepUp => c.step_up_title,
@@ -253,6 +253,7 @@ pub async fn start(req: HttpRequest, form: web::Form<SmsForm>, svc: web::Data<Se
             Delivery::Notice(TAKEN_NOTICE.into())
         }
         (Purpose::Register | Purpose::ChangePhone, _) => Delivery::Code,
+        (Purpose::Staff, _) => Delivery::Nothing,
     };
     let record = Transaction {
         purpose,
@@ -326,6 +327,8 @@ pub async fn verify(req: HttpRequest, form: web::Form<CodeForm>, svc: web::Data<
         Purpose::Login => complete_login(&req, &svc, &form.tx, &binding).await,
         Purpose::StepUp => complete_step_up(&req, &svc, &form.tx, &binding).await,
         Purpose::ChangePhone => complete_phone_change(&req, &svc, &form.tx, &binding).await,
+        // Staff codes are only taken at /staff/login/code.
+        Purpose::Staff => pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.expired.to_owned()),
     }
 }
 

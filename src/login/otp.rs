@@ -40,6 +40,8 @@ pub enum Purpose {
     Register,
     /// Verify a new phone number for a signed-in citizen.
     ChangePhone,
+    /// The second step of a staff sign-in (never parsed from a citizen form).
+    Staff,
 }
 
 impl Purpose {
@@ -61,6 +63,7 @@ impl Purpose {
             Self::StepUp => "step_up",
             Self::Register => "register",
             Self::ChangePhone => "change_phone",
+            Self::Staff => "staff",
         }
     }
 }
@@ -141,6 +144,11 @@ impl OtpSender {
         Arc::new(Self { sms, latency_us: AtomicU64::new(50_000) })
     }
 
+    /// Sends a message that is not a sign-in code (activation codes from staff).
+    pub async fn send_text(&self, to: &Phone, text: &str) -> Result<(), crate::notify::NotifyError> {
+        self.deliver(to, Some(text)).await
+    }
+
     async fn deliver(&self, to: &Phone, text: Option<&str>) -> Result<(), crate::notify::NotifyError> {
         let Some(text) = text else {
             // Answer no faster than a real send, so timing does not tell numbers apart.
@@ -200,7 +208,7 @@ pub async fn locked_until(svc: &Services, phone: &str) -> Result<Option<i64>, Ot
 /// it was locked.
 pub async fn unlock(svc: &Services, phone: &str) -> Result<bool, OtpError> {
     svc.state.delete(&phone_key(svc, "otpfail", phone)).await?;
-    for purpose in [Purpose::Login, Purpose::StepUp, Purpose::Register, Purpose::ChangePhone] {
+    for purpose in [Purpose::Login, Purpose::StepUp, Purpose::Register, Purpose::ChangePhone, Purpose::Staff] {
         svc.state.delete(&phone_key(svc, &format!("otpcool:{}", purpose.as_str()), phone)).await?;
     }
     Ok(svc.state.delete(&phone_key(svc, "otplock", phone)).await?)

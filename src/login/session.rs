@@ -26,6 +26,23 @@ pub struct Session {
     /// The account level, kept current by [`Session::relevel`] when it changes.
     #[serde(default = "simplified")]
     pub level: String,
+    /// Acting for another citizen under a power of attorney.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting: Option<Acting>,
+    /// A temporary access sign-in: restricted scopes until this Unix time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_until: Option<i64>,
+}
+
+/// A representative's choice to act for a principal.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Acting {
+    /// The principal's account.
+    pub principal_id: String,
+    /// The power of attorney.
+    pub power_id: String,
+    /// The principal's name, for pages.
+    pub principal_name: String,
 }
 
 fn simplified() -> String {
@@ -60,7 +77,15 @@ async fn index(state: &StateStore, user_id: &str) -> Result<Vec<SessionEntry>, S
 impl Session {
     /// A session for a citizen who authenticated just now.
     pub fn new(user_id: String, amr: Vec<String>, level: AccountLevel) -> Self {
-        Self { user_id, sid: random_token(16), auth_time: now(), amr, level: level.as_str().to_owned() }
+        Self {
+            user_id,
+            sid: random_token(16),
+            auth_time: now(),
+            amr,
+            level: level.as_str().to_owned(),
+            acting: None,
+            temporary_until: None,
+        }
     }
 
     /// The session after `user_id` authenticated with `method`: a new one, or — when
@@ -68,7 +93,11 @@ impl Session {
     /// same session (same `sid`) with both methods and `mfa`.
     pub fn after(previous: Option<Session>, user_id: String, level: AccountLevel, method: &str) -> Self {
         match previous {
-            Some(mut session) if session.user_id == user_id && !session.amr.iter().any(|m| m == method) => {
+            Some(mut session)
+                if session.user_id == user_id
+                    && session.temporary_until.is_none()
+                    && !session.amr.iter().any(|m| m == method) =>
+            {
                 session.amr.retain(|m| m != "mfa");
                 session.amr.push(method.to_owned());
                 session.amr.push("mfa".to_owned());

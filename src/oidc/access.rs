@@ -25,6 +25,13 @@ pub async fn verify(svc: &Services, token: &str) -> Result<Map<String, Value>, B
     if is_revoked(svc, jti).await? {
         return Err(BearerError::InvalidToken("the token was revoked"));
     }
+    if let Some(power) = claims.get("poa").and_then(Value::as_str) {
+        // A delegated token ends the moment its power of attorney does.
+        let live = crate::staff::attorney::live(svc, power).await.map_err(|e| BearerError::Unavailable(e.into()))?;
+        if live.is_none() {
+            return Err(BearerError::InvalidToken("the power of attorney is no longer in force"));
+        }
+    }
     Ok(claims)
 }
 

@@ -12,10 +12,17 @@
 //!
 //! A session satisfies a class when both its level and its strength are at least the
 //! class's. `amr` (RFC 8176) says which methods were used.
+//!
+//! [`TEMPORARY`] stands apart: a sign-in with a temporary access code from support. It
+//! meets no other class, releases only restricted scopes, and a relying party that
+//! does not list it in `acr_values` never receives such a sign-in.
 
 use crate::domain::AccountLevel;
 
 const PREFIX: &str = "urn:vhod:acr:";
+
+/// The class of a temporary access sign-in.
+pub const TEMPORARY: &str = "urn:vhod:acr:temporary";
 
 /// How strongly this sign-in was authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,6 +79,7 @@ impl Acr {
         AccountLevel::ALL
             .iter()
             .flat_map(|&level| [Strength::Single, Strength::Multi].map(|strength| Acr { level, strength }.name()))
+            .chain(std::iter::once(TEMPORARY.to_owned()))
             .collect()
     }
 }
@@ -85,6 +93,17 @@ pub enum Outcome {
     StepUp,
     /// No sign-in can help: the account level is too low.
     LevelTooLow,
+}
+
+/// What `acr_values` mean for a temporary access session: met when the relying party
+/// accepts [`TEMPORARY`] or asks for no class Vhod knows.
+pub fn evaluate_temporary(requested: &[String]) -> Outcome {
+    let known = requested.iter().any(|r| r == TEMPORARY || Acr::parse(r).is_some());
+    if !known || requested.iter().any(|r| r == TEMPORARY) {
+        Outcome::Met(TEMPORARY.to_owned())
+    } else {
+        Outcome::LevelTooLow
+    }
 }
 
 /// Decides what `acr_values` mean for a session at `have`.
@@ -110,10 +129,10 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_levels_and_strengths_both_count() {
-        for name in Acr::all() {
+        for name in Acr::all().into_iter().filter(|n| n != TEMPORARY) {
             assert_eq!(Acr::parse(&name).unwrap().name(), name);
         }
-        assert_eq!(Acr::all().len(), 6);
+        assert_eq!(Acr::all().len(), 7);
         assert_eq!(Acr::parse("urn:vhod:acr:trusted"), None);
         let standard_pwd = Acr { level: AccountLevel::Standard, strength: Strength::Single };
         assert_eq!(evaluate(standard_pwd, &ask(&[])), Outcome::Met("urn:vhod:acr:standard".into()));

@@ -10,7 +10,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::flow::{AuthCode, digest_key};
-use super::issue::{Issued, UserGrant, refresh_digest, user_tokens};
+use super::issue::{Actor, Issued, UserGrant, refresh_digest, user_tokens};
 use super::params::Params;
 use super::token::TokenResponse;
 use super::{ErrorCode, OAuthError};
@@ -76,6 +76,11 @@ pub async fn exchange(
         (None, None) => {}
     }
     let scopes = Scopes::parse(&record.scope).map_err(|_| invalid_grant("the code is not valid"))?;
+    if let Some(acting) = &record.actor
+        && crate::staff::attorney::live(svc, &acting.power_id).await?.is_none()
+    {
+        return Err(invalid_grant("the power of attorney is no longer in force"));
+    }
     let grant = UserGrant {
         user_id: &record.user_id,
         scopes: &scopes,
@@ -86,6 +91,8 @@ pub async fn exchange(
         nonce: record.nonce.as_deref(),
         family_id: None,
         grant: GrantType::AuthorizationCode,
+        actor: record.actor.as_ref().map(|a| Actor { user_id: &a.user_id, power_id: &a.power_id }),
+        until: record.until,
     };
     let (response, issued) = user_tokens(svc, client, grant, ip).await?;
     let remembered = serde_json::to_vec(&issued).expect("always serializes");
@@ -191,6 +198,8 @@ pub async fn refresh(
         nonce: None,
         family_id: Some(&row.family_id),
         grant: GrantType::RefreshToken,
+        actor: None,
+        until: None,
     };
     // When `offline_access` is narrowed away, no new refresh token is issued and the
     // family ends here.

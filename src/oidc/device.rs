@@ -347,6 +347,8 @@ pub async fn poll(
                 nonce: None,
                 family_id: None,
                 grant: GrantType::DeviceCode,
+                actor: None,
+                until: None,
             };
             let (response, _) = user_tokens(svc, client, user_grant, ip).await?;
             Ok(response)

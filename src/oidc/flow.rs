@@ -102,6 +102,21 @@ pub struct AuthCode {
     pub acr: String,
     /// Session id.
     pub sid: String,
+    /// The representative, when one acts for `user_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<CodeActor>,
+    /// The grant ends at this Unix time (temporary access, a power's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+}
+
+/// The representative behind a delegated code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeActor {
+    /// The representative's account.
+    pub user_id: String,
+    /// The power of attorney.
+    pub power_id: String,
 }
 
 /// Digest under which a code (or other bearer value) is stored.
@@ -167,7 +182,8 @@ pub async fn advance(
         let young_enough = request.max_age.is_none_or(|max| at - s.auth_time <= max);
         let same_person =
             request.hinted_subject.as_ref().is_none_or(|sub| *sub == subject::for_client(svc, &client, &s.user_id));
-        fresh_enough && young_enough && same_person
+        let temporary_live = s.temporary_until.is_none_or(|until| until > at);
+        fresh_enough && young_enough && same_person && temporary_live
     });
     let Some(session) = usable else {
         if request.no_prompt {
@@ -179,6 +195,10 @@ pub async fn advance(
         };
         return Ok(Step::Login { rid, request: Box::new(request) });
     };
+    let mut request = request;
+    if let Err(description) = limits(svc, &mut request, &client, session).await? {
+        return Ok(error(&request, ErrorCode::AccessDenied, description));
+    }
     let just_signed_in = signed_in_here(&request, session);
     let outcome = assurance(&request, session);
     let acr = match outcome {
@@ -229,11 +249,76 @@ pub async fn advance(
     if let Some(rid) = rid {
         drop_pending(svc, &rid).await?;
     }
-    Ok(Step::Respond(issue_code(svc, &request, session, acr).await?))
+    Ok(Step::Respond(issue_code(svc, &request, &client, session, acr).await?))
+}
+
+/// Whom a grant names and until when: the principal when a representative acts, a
+/// deadline for temporary access and powers of attorney.
+struct Limits {
+    user_id: String,
+    actor: Option<CodeActor>,
+    until: Option<i64>,
+}
+
+/// Keeps only `allowed` of the requested scopes; `None` when `openid` does not survive.
+fn narrow(request: &mut AuthorizationRequest, allowed: &Scopes) -> Option<()> {
+    let kept: Vec<&str> = request.scope.split(' ').filter(|s| allowed.contains(s)).collect();
+    if !kept.contains(&"openid") {
+        return None;
+    }
+    request.scope = kept.join(" ");
+    Some(())
+}
+
+/// Applies what the session may release: temporary access keeps its restricted
+/// scopes; a representative acts for the principal within the power of attorney
+/// (its applications, scopes and period), re-read on every use.
+async fn limits(
+    svc: &Services,
+    request: &mut AuthorizationRequest,
+    client: &Client,
+    session: &Session,
+) -> Result<Result<Limits, &'static str>, OAuthError> {
+    if let Some(until) = session.temporary_until {
+        if request.device.is_some() {
+            return Ok(Err("temporary access cannot approve devices"));
+        }
+        let allowed = Scopes::parse(&crate::staff::codes::TEMPORARY_SCOPES.join(" ")).unwrap_or_default();
+        if narrow(request, &allowed).is_none() {
+            return Ok(Err("temporary access does not cover the requested data"));
+        }
+        return Ok(Ok(Limits { user_id: session.user_id.clone(), actor: None, until: Some(until) }));
+    }
+    let Some(acting) = &session.acting else {
+        return Ok(Ok(Limits { user_id: session.user_id.clone(), actor: None, until: None }));
+    };
+    if request.device.is_some() {
+        return Ok(Err("a representative cannot approve devices for the principal"));
+    }
+    let power = crate::staff::attorney::live(svc, &acting.power_id).await?;
+    let Some(power) = power.filter(|p| p.representative_id == session.user_id && p.principal_id == acting.principal_id)
+    else {
+        return Ok(Err("the power of attorney is no longer in force"));
+    };
+    if !power.clients.split(' ').any(|c| c == client.id.as_str()) {
+        return Ok(Err("the power of attorney does not cover this application"));
+    }
+    let allowed = Scopes::parse(&power.scopes).unwrap_or_default();
+    if narrow(request, &allowed).is_none() {
+        return Ok(Err("the power of attorney does not cover the requested data"));
+    }
+    Ok(Ok(Limits {
+        user_id: power.principal_id,
+        actor: Some(CodeActor { user_id: session.user_id.clone(), power_id: power.id }),
+        until: Some(power.valid_until),
+    }))
 }
 
 /// What `acr_values` mean for the session (its level and its methods).
 fn assurance(request: &AuthorizationRequest, session: &Session) -> Outcome {
+    if session.temporary_until.is_some() {
+        return acr::evaluate_temporary(&request.acr_values);
+    }
     let have = Acr { level: session.level(), strength: Strength::of(&session.amr) };
     acr::evaluate(have, &request.acr_values)
 }
@@ -265,8 +350,9 @@ async fn needs_consent(
     client: &Client,
     session: &Session,
 ) -> Result<bool, OAuthError> {
-    if request.device.is_some() {
-        // Against consent phishing: a device grant always shows who is asking.
+    if request.device.is_some() || session.acting.is_some() {
+        // Against consent phishing: a device grant always shows who is asking; a
+        // representative confirms each release of the principal's data.
         return Ok(true);
     }
     if client.first_party {
@@ -310,15 +396,17 @@ pub async fn decide_consent(
             OAuthError::new(ErrorCode::AccessDenied, "the citizen denied the request"),
         )));
     }
-    let row = ConsentRow {
-        user_id: session.user_id.clone(),
-        client_id: client.id.to_string(),
-        scopes: request.scope.clone(),
-        granted_at: now(),
-    };
-    svc.db.run(move |conn| consent_db::upsert(conn, &row)).await?;
+    if session.acting.is_none() && session.temporary_until.is_none() {
+        let row = ConsentRow {
+            user_id: session.user_id.clone(),
+            client_id: client.id.to_string(),
+            scopes: request.scope.clone(),
+            granted_at: now(),
+        };
+        svc.db.run(move |conn| consent_db::upsert(conn, &row)).await?;
+    }
     match assurance(request, session) {
-        Outcome::Met(acr) => issue_code(svc, request, session, acr).await,
+        Outcome::Met(acr) => issue_code(svc, request, client, session, acr).await,
         _ => Ok(Response::Error(ErrorRedirect::for_request(
             request,
             OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, "the session no longer meets the request"),
@@ -329,9 +417,21 @@ pub async fn decide_consent(
 async fn issue_code(
     svc: &Services,
     request: &AuthorizationRequest,
+    client: &Client,
     session: &Session,
     acr: String,
 ) -> Result<Response, OAuthError> {
+    let mut request = request.clone();
+    let limits = match limits(svc, &mut request, client, session).await? {
+        Ok(limits) => limits,
+        Err(description) => {
+            return Ok(Response::Error(ErrorRedirect::for_request(
+                &request,
+                OAuthError::new(ErrorCode::AccessDenied, description),
+            )));
+        }
+    };
+    let request = &request;
     super::logout::remember_client(svc, &session.sid, &request.client_id).await?;
     if let Some(key) = &request.device {
         let approved = super::device::decide(svc, key, session, Some(acr)).await?;
@@ -341,7 +441,7 @@ async fn issue_code(
     let record = AuthCode {
         client_id: request.client_id.clone(),
         redirect_uri: request.redirect_uri.clone(),
-        user_id: session.user_id.clone(),
+        user_id: limits.user_id,
         scope: request.scope.clone(),
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
@@ -349,6 +449,8 @@ async fn issue_code(
         amr: session.amr.clone(),
         acr,
         sid: session.sid.clone(),
+        actor: limits.actor,
+        until: limits.until,
     };
     let value = serde_json::to_vec(&record).expect("a code always serializes");
     svc.state.put(&digest_key("code", &code), &value, CODE_TTL).await?;

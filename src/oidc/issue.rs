@@ -37,6 +37,25 @@ pub struct UserGrant<'a> {
     pub family_id: Option<&'a str>,
     /// Which grant is being served (for the audit log).
     pub grant: GrantType,
+    /// A representative acting for `user_id` under a power of attorney.
+    pub actor: Option<Actor<'a>>,
+    /// The grant ends at this Unix time (temporary access, a power's end).
+    pub until: Option<i64>,
+}
+
+/// The representative behind a delegated grant.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The representative's account.
+    pub user_id: &'a str,
+    /// The power of attorney.
+    pub power_id: &'a str,
+}
+
+/// RFC 8693 §4.1 `act`: who is acting.
+#[derive(Serialize)]
+pub(super) struct ActClaim {
+    sub: String,
 }
 
 /// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).
@@ -71,6 +90,12 @@ pub(super) struct AccessTokenClaims<'a> {
     pub(super) jti: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) scope: Option<&'a str>,
+    /// The representative, when one acts for `sub` (RFC 8693 §4.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) act: Option<ActClaim>,
+    /// The power of attorney a delegated token rests on (checked on every use).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) poa: Option<&'a str>,
     /// Present when a citizen signed in (not for client_credentials).
     #[serde(flatten)]
     pub(super) user: Option<UserContext<'a>>,
@@ -103,6 +128,8 @@ struct IdTokenClaims<'a> {
     azp: &'a str,
     at_hash: String,
     sid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    act: Option<ActClaim>,
 }
 
 /// What a code exchange issued, remembered so a replayed code can revoke it.
@@ -139,7 +166,11 @@ pub async fn user_tokens(
     let sub = subject::for_client(svc, client, grant.user_id);
     let jti = random_token(16);
     let audiences = client.default_audiences();
-    let access_ttl = config.access_token_ttl.as_secs() as i64;
+    let access_ttl = match grant.until {
+        Some(until) => (config.access_token_ttl.as_secs() as i64).min(until - iat).max(1),
+        None => config.access_token_ttl.as_secs() as i64,
+    };
+    let act = |client: &Client| grant.actor.map(|a| ActClaim { sub: subject::for_client(svc, client, a.user_id) });
     let scope = grant.scopes.to_string();
     let keys = svc.keys.current();
     let access_token = keys
@@ -155,6 +186,8 @@ pub async fn user_tokens(
                 exp: iat + access_ttl,
                 jti: &jti,
                 scope: Some(&scope),
+                act: act(client),
+                poa: grant.actor.map(|a| a.power_id),
                 user: Some(UserContext {
                     auth_time: grant.auth_time,
                     acr: grant.acr,
@@ -171,7 +204,7 @@ pub async fn user_tokens(
             iss: config.issuer.as_str(),
             sub: &sub,
             aud: client.id.as_str(),
-            exp: iat + config.id_token_ttl.as_secs() as i64,
+            exp: iat + (config.id_token_ttl.as_secs() as i64).min(access_ttl.max(60)),
             iat,
             auth_time: grant.auth_time,
             nonce: grant.nonce,
@@ -180,12 +213,18 @@ pub async fn user_tokens(
             azp: client.id.as_str(),
             at_hash: at_hash(&access_token),
             sid: grant.sid,
+            act: act(client),
         };
         Some(keys.active().sign("JWT", &claims).map_err(sign_error)?)
     } else {
         None
     };
-    let wants_refresh = grant.scopes.contains("offline_access") && client.allows_grant(GrantType::RefreshToken);
+    // Delegated and time-limited grants end with their power or their period: no
+    // refresh token outlives them.
+    let wants_refresh = grant.scopes.contains("offline_access")
+        && client.allows_grant(GrantType::RefreshToken)
+        && grant.actor.is_none()
+        && grant.until.is_none();
     let (refresh_token, family_id) = if wants_refresh {
         let token = random_token(32);
         let family = grant.family_id.map_or_else(|| random_token(16), str::to_owned);
@@ -209,16 +248,17 @@ pub async fn user_tokens(
     } else {
         (None, None)
     };
-    svc.audit
-        .record(
-            AuditEvent::success(AuditKind::TokenIssued)
-                .client(client.id.as_str())
-                .subject(grant.user_id.to_owned())
-                .ip(ip)
-                .detail(json!({ "grant_type": grant.grant.as_str(), "jti": jti, "scope": scope,
-                                "id_token": id_token.is_some(), "refresh": family_id, "kid": keys.active().kid() })),
-        )
-        .await;
+    let mut event = AuditEvent::success(AuditKind::TokenIssued)
+        .client(client.id.as_str())
+        .subject(grant.user_id.to_owned())
+        .ip(ip)
+        .detail(json!({ "grant_type": grant.grant.as_str(), "jti": jti, "scope": scope,
+                        "id_token": id_token.is_some(), "refresh": family_id, "kid": keys.active().kid(),
+                        "power_of_attorney": grant.actor.map(|a| a.power_id), "until": grant.until }));
+    if let Some(actor) = grant.actor {
+        event = event.actor(format!("user:{}", actor.user_id));
+    }
+    svc.audit.record(event).await;
     let response = TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -226,6 +266,7 @@ pub async fn user_tokens(
         scope: Some(scope),
         id_token,
         refresh_token,
+        issued_token_type: None,
     };
     Ok((response, Issued { jti, exp: iat + access_ttl, family_id }))
 }

@@ -133,6 +133,7 @@ impl ProviderMetadata {
                 "refresh_token",
                 "client_credentials",
                 "urn:ietf:params:oauth:grant-type:device_code",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
             ],
             acr_values_supported: acr::Acr::all(),
             subject_types_supported: vec!["public", "pairwise"],

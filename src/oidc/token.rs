@@ -36,6 +36,9 @@ pub struct TokenResponse {
     /// Rotating refresh token (with `offline_access`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// RFC 8693 §2.2.1: what a token exchange issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
 }
 
 /// The raw request as the HTTP edge received it.
@@ -70,6 +73,7 @@ pub async fn exchange(svc: &Services, request: TokenRequest<'_>) -> Result<Token
         GrantType::AuthorizationCode => super::code_grant::exchange(svc, &client, &params, request.ip).await,
         GrantType::RefreshToken => super::code_grant::refresh(svc, &client, &params, request.ip).await,
         GrantType::DeviceCode => super::device::poll(svc, &client, &params, request.ip).await,
+        GrantType::TokenExchange => super::exchange::exchange(svc, &client, &params, request.ip).await,
     }
 }
 
@@ -96,6 +100,8 @@ async fn client_credentials(
         exp: iat + ttl as i64,
         jti: &jti,
         scope: scope.as_deref(),
+        act: None,
+        poa: None,
         user: None,
     };
     let keys = svc.keys.current();
@@ -117,6 +123,7 @@ async fn client_credentials(
         scope,
         id_token: None,
         refresh_token: None,
+        issued_token_type: None,
     })
 }
 

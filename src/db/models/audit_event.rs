@@ -67,3 +67,19 @@ pub fn insert_all(conn: &mut AnyConnection, events: &[NewAuditEvent]) -> Result<
 pub fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditEventRow>, DbError> {
     Ok(audit_events::table.order(audit_events::id.desc()).limit(limit).select(AuditEventRow::as_select()).load(conn)?)
 }
+
+/// One page of staff events (`staff.*`), newest first, optionally those whose actor
+/// or subject is `q`.
+pub fn staff_page(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Result<Vec<AuditEventRow>, DbError> {
+    let mut query = audit_events::table.filter(audit_events::kind.like("staff.%")).into_boxed();
+    if !q.is_empty() {
+        let q = q.to_owned();
+        query = query.filter(audit_events::actor.eq(q.clone()).or(audit_events::subject.eq(q)));
+    }
+    Ok(query
+        .order(audit_events::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(AuditEventRow::as_select())
+        .load(conn)?)
+}

@@ -157,3 +157,35 @@ pub fn verified_passport_holder(
         .first(conn)
         .optional()?)
 }
+
+/// One page of accounts matching what staff typed: a phone number (E.164), SNILS
+/// digits, the user name, or the start of the family name (as typed or capitalised).
+pub fn search(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Result<Vec<UserRow>, DbError> {
+    let q = q.trim();
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let capitalised: String = q.chars().take(1).flat_map(char::to_uppercase).chain(q.chars().skip(1)).collect();
+    let mut query = users::table.into_boxed();
+    if !q.is_empty() {
+        query = query
+            .filter(users::username.eq(q.to_owned()))
+            .or_filter(users::family_name.like(format!("{q}%")))
+            .or_filter(users::family_name.like(format!("{capitalised}%")));
+        if let Ok(phone) = crate::domain::Phone::parse(q) {
+            query = query.or_filter(users::phone_number.eq(phone.as_str().to_owned()));
+        }
+        if digits.len() == 11 {
+            query = query.or_filter(users::snils.eq(digits));
+        }
+    }
+    Ok(query
+        .order((users::family_name.asc(), users::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// The account holding this SNILS (any level), if one does.
+pub fn find_by_snils(conn: &mut AnyConnection, snils: &str) -> Result<Option<UserRow>, DbError> {
+    Ok(users::table.filter(users::snils.eq(snils)).select(UserRow::as_select()).first(conn).optional()?)
+}
