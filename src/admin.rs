@@ -42,6 +42,21 @@ impl From<DbError> for AdminError {
     }
 }
 
+impl From<crate::staff::StaffError> for AdminError {
+    fn from(e: crate::staff::StaffError) -> Self {
+        use crate::staff::StaffError;
+        match e {
+            StaffError::Invalid(list) => {
+                Self::Invalid(list.iter().map(|m| format!("{}: {}", m.field, m.reason)).collect::<Vec<_>>().join("; "))
+            }
+            StaffError::NotFound(what) => Self::NotFound(what.to_owned()),
+            StaffError::Refused(m) => Self::Invalid(m),
+            StaffError::Forbidden => Self::Invalid("not allowed".into()),
+            StaffError::Unavailable(m) => Self::Db(DbError::Unavailable(m)),
+        }
+    }
+}
+
 /// The scope that opens the admin API; granted only to clients marked admin.
 pub const ADMIN_SCOPE: &str = "vhod:admin";
 

@@ -7,6 +7,7 @@
 //! 400). Only this module chooses status codes.
 
 mod account;
+mod assisted;
 pub mod admin;
 mod authorize;
 mod browser;
@@ -108,6 +109,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/qr/{token}/status", web::get().to(qr::status))
         .route("/qr/{token}/approve", web::post().to(qr::approve_by_app))
         .route("/qr/{token}/complete", web::get().to(qr::complete))
+        .route("/activate", web::get().to(assisted::activate_form))
+        .route("/activate", web::post().to(assisted::activate))
+        .route("/temporary", web::get().to(assisted::temporary_form))
+        .route("/temporary", web::post().to(assisted::temporary))
+        .route("/support", web::get().to(assisted::support_form))
+        .route("/support", web::post().to(assisted::support_submit))
+        .route("/account/post", web::get().to(assisted::post_print))
+        .route("/account/post", web::post().to(assisted::request_post))
+        .route("/account/post.pdf", web::get().to(assisted::post_pdf))
+        .route("/account/post/confirm", web::post().to(assisted::confirm_post))
+        .route("/account/act", web::post().to(assisted::act))
+        .route("/account/act/stop", web::post().to(assisted::stop_acting))
         .route("/health", web::get().to(health::ready))
         .route("/health/live", web::get().to(health::live))
         .configure(admin::routes)

@@ -37,6 +37,9 @@ enum Command {
     /// Manage client applications.
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Manage staff accounts (operators, partners, support, auditors, admins).
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Manage citizen accounts.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -158,6 +161,55 @@ enum UsersCommand {
     Show {
         /// Account id, user name or verified phone number.
         who: String,
+    },
+}
+
+/// A staff member's fields.
+#[derive(Args)]
+struct StaffArgs {
+    /// Sign-in name (latin letters, digits, `.`, `_`, `-`).
+    #[arg(long)]
+    username: String,
+    /// Full name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Phone for the sign-in code, E.164.
+    #[arg(long)]
+    phone: Option<String>,
+    /// Role (repeat for several): admin, mfc_operator, callcenter_operator, post_operator, partner, support, auditor.
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// Office or organisation.
+    #[arg(long)]
+    office: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a member; prints the initial password once.
+    Create(StaffArgs),
+    /// List members.
+    List,
+    /// Show a member.
+    Show {
+        /// Sign-in name.
+        username: String,
+    },
+    /// Change a member's name, phone, roles or office (what is not given stays).
+    Update {
+        #[command(flatten)]
+        args: StaffArgs,
+        /// Disable the member (sessions end at the next request).
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Enable the member again.
+        #[arg(long)]
+        enable: bool,
+    },
+    /// Replace a member's password with a generated one, printed once.
+    ResetPassword {
+        /// Sign-in name.
+        username: String,
     },
 }
 
@@ -297,6 +349,7 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
             }
             print(json, &account, &text)
         }
+        Command::Staff(command) => staff_command(&db, &audit, json, command).await,
         Command::Registration(RegistrationCommand::Token { ttl_secs, uses }) => {
             let token = vhod::registration::issue_initial_token(&db, &audit, CLI_ACTOR, ttl_secs, uses)
                 .await
@@ -322,6 +375,84 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
                     print(json, &key, &text)
                 }
             }
+        }
+    }
+}
+
+async fn staff_command(
+    db: &vhod::db::DbPool,
+    audit: &Audit,
+    json: bool,
+    command: StaffCommand,
+) -> Result<(), String> {
+    use vhod::staff::members::{self, StaffSpec, StaffView};
+    let describe = |m: &StaffView| {
+        format!(
+            "username: {}\nname: {}\nphone: {}\nroles: {}\noffice: {}\ndisabled: {}",
+            m.username,
+            m.display_name,
+            m.phone,
+            m.roles.join(" "),
+            m.office,
+            m.disabled
+        )
+    };
+    let staff_error = |e: vhod::staff::StaffError| match e {
+        vhod::staff::StaffError::Invalid(list) => {
+            list.iter().map(|m| format!("{}: {}", m.field, m.reason)).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    };
+    match command {
+        StaffCommand::Create(args) => {
+            let spec = StaffSpec {
+                username: args.username,
+                display_name: args.name.unwrap_or_default(),
+                phone: args.phone.unwrap_or_default(),
+                roles: args.roles,
+                office: args.office.unwrap_or_default(),
+                disabled: false,
+            };
+            let (member, password) = members::create(db, audit, CLI_ACTOR, &spec).await.map_err(staff_error)?;
+            let mut value = serde_json::to_value(&member).map_err(|e| e.to_string())?;
+            value["initial_password"] = password.expose_secret().into();
+            let text = format!(
+                "{}\ninitial password: {}\n(shown only now; the member signs in with it and an SMS code)",
+                describe(&member),
+                password.expose_secret()
+            );
+            print(json, &value, &text)
+        }
+        StaffCommand::List => {
+            let list = members::list(db).await.map_err(staff_error)?;
+            let text = list
+                .iter()
+                .map(|m| format!("{}\t{}\t{}\t{}", m.username, m.roles.join(","), m.office, if m.disabled { "disabled" } else { "" }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(json, &list, &text)
+        }
+        StaffCommand::Show { username } => {
+            let member = members::show(db, &username).await.map_err(staff_error)?;
+            print(json, &member, &describe(&member))
+        }
+        StaffCommand::Update { args, disable, enable } => {
+            let current = members::show(db, &args.username).await.map_err(staff_error)?;
+            let spec = StaffSpec {
+                username: args.username,
+                display_name: args.name.unwrap_or(current.display_name),
+                phone: args.phone.unwrap_or(current.phone),
+                roles: if args.roles.is_empty() { current.roles } else { args.roles },
+                office: args.office.unwrap_or(current.office),
+                disabled: if disable { true } else if enable { false } else { current.disabled },
+            };
+            let member = members::update(db, audit, CLI_ACTOR, &spec).await.map_err(staff_error)?;
+            print(json, &member, &describe(&member))
+        }
+        StaffCommand::ResetPassword { username } => {
+            let password = members::reset_password(db, audit, CLI_ACTOR, &username).await.map_err(staff_error)?;
+            let value = serde_json::json!({ "username": username, "password": password.expose_secret() });
+            print(json, &value, &format!("new password (shown once): {}", password.expose_secret()))
         }
     }
 }

@@ -125,6 +125,7 @@ async fn profile(
         links,
         passkeys_on: svc.webauthn.is_some(),
         passkeys,
+        assisted: super::assisted::profile_part(svc, session, &user, locale).await?,
     }))
 }
 

@@ -29,6 +29,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/citizens/unlock"),
     ("get", "/citizens/{who}"),
     ("get", "/providers"),
+    ("get", "/staff"),
+    ("post", "/staff"),
+    ("get", "/staff/{username}"),
+    ("put", "/staff/{username}"),
+    ("post", "/staff/{username}/password"),
 ];
 
 /// Registers the admin routes (called from the route table).
@@ -46,7 +51,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/keys/rotate", web::post().to(rotate_key))
             .route("/citizens/unlock", web::post().to(unlock_citizen))
             .route("/citizens/{who}", web::get().to(show_citizen))
-            .route("/providers", web::get().to(list_providers)),
+            .route("/providers", web::get().to(list_providers))
+            .route("/staff", web::get().to(list_staff))
+            .route("/staff", web::post().to(create_staff))
+            .route("/staff/{username}", web::get().to(show_staff))
+            .route("/staff/{username}", web::put().to(update_staff))
+            .route("/staff/{username}/password", web::post().to(reset_staff_password)),
     );
 }
 
@@ -335,4 +345,86 @@ async fn list_providers(req: HttpRequest, svc: web::Data<Services>) -> Result<Ht
         })
         .collect();
     Ok(HttpResponse::Ok().json(list))
+}
+
+/// A staff member as the API accepts it (the OpenAPI `StaffSpec`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaffRequest {
+    username: String,
+    display_name: String,
+    phone: String,
+    roles: Vec<String>,
+    office: String,
+    #[serde(default)]
+    disabled: bool,
+}
+
+impl From<StaffRequest> for crate::staff::members::StaffSpec {
+    fn from(r: StaffRequest) -> Self {
+        Self {
+            username: r.username,
+            display_name: r.display_name,
+            phone: r.phone,
+            roles: r.roles,
+            office: r.office,
+            disabled: r.disabled,
+        }
+    }
+}
+
+fn staff_body(body: &[u8]) -> Result<StaffRequest, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::Admin(AdminError::Invalid(format!("body: {e}"))))
+}
+
+async fn list_staff(req: HttpRequest, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    let list = crate::staff::members::list(&svc.db).await.map_err(AdminError::from)?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn create_staff(req: HttpRequest, body: web::Bytes, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let spec = staff_body(&body)?.into();
+    let (member, password) =
+        crate::staff::members::create(&svc.db, &svc.audit, &who.actor(), &spec).await.map_err(AdminError::from)?;
+    let mut value = serde_json::to_value(&member).unwrap_or_default();
+    value["initial_password"] = secrecy::ExposeSecret::expose_secret(&password).into();
+    Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(value))
+}
+
+async fn show_staff(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    caller(&req, &svc).await?;
+    Ok(HttpResponse::Ok().json(crate::staff::members::show(&svc.db, &path).await.map_err(AdminError::from)?))
+}
+
+async fn update_staff(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let request = staff_body(&body)?;
+    if request.username.trim().to_lowercase() != path.trim().to_lowercase() {
+        return Err(AdminError::Invalid("username in the body must match the path".into()).into());
+    }
+    let member = crate::staff::members::update(&svc.db, &svc.audit, &who.actor(), &request.into())
+        .await
+        .map_err(AdminError::from)?;
+    Ok(HttpResponse::Ok().json(member))
+}
+
+async fn reset_staff_password(
+    req: HttpRequest,
+    path: web::Path<String>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let who = caller(&req, &svc).await?;
+    let password = crate::staff::members::reset_password(&svc.db, &svc.audit, &who.actor(), &path)
+        .await
+        .map_err(AdminError::from)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "username": path.as_str(), "password": secrecy::ExposeSecret::expose_secret(&password) })))
 }

@@ -298,6 +298,8 @@ pub struct Profile {
     pub links: Vec<(String, String, bool)>,
     /// Whether passkeys are available here.
     pub passkeys_on: bool,
+    /// Powers of attorney, acting, confirmation by post.
+    pub assisted: AssistedView,
     /// (id, name, created, last used) of the account's passkeys.
     pub passkeys: Vec<(String, String, String, String)>,
 }
@@ -368,4 +370,41 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(include_str!("static/vhod.css"))
+}
+
+/// The profile's assisted-channel parts, with their texts.
+#[derive(Default)]
+pub struct AssistedView {
+    /// The principal's name while acting for them.
+    pub acting: Option<String>,
+    /// "You are acting for".
+    pub acting_note: &'static str,
+    /// "Stop acting".
+    pub stop_label: &'static str,
+    /// Heading of the powers list.
+    pub powers_heading: &'static str,
+    /// (power id, principal, what it covers, in force) where the citizen represents.
+    pub powers: Vec<(String, String, String, bool)>,
+    /// "Act for them".
+    pub act_label: &'static str,
+    /// Whether confirmation by post can be requested (standard accounts).
+    pub post_available: bool,
+    /// Reference of the live post code.
+    pub post_reference: Option<String>,
+    /// Its state in words.
+    pub post_state: String,
+    /// Heading.
+    pub post_heading: &'static str,
+    /// Explanation.
+    pub post_note: &'static str,
+    /// "Get a code".
+    pub request_label: &'static str,
+    /// "Print view".
+    pub print_label: &'static str,
+    /// "PDF".
+    pub pdf_label: &'static str,
+    /// "Code from the form".
+    pub code_label: &'static str,
+    /// "Confirm".
+    pub confirm_label: &'static str,
 }

@@ -155,6 +155,14 @@ impl Session {
         Ok(cookie)
     }
 
+    /// Rewrites the session a cookie names (acting for a principal, or stopping),
+    /// keeping its expiry.
+    pub async fn update(&self, state: &StateStore, cookie: &str, ttl: Duration) -> Result<(), StateError> {
+        let left = ttl.as_secs().saturating_sub(now().saturating_sub(self.auth_time).max(0) as u64).max(1);
+        let value = serde_json::to_vec(self).expect("a session always serializes");
+        state.put(&key(cookie), &value, Duration::from_secs(left)).await
+    }
+
     /// The session a cookie names, if it is live.
     pub async fn load(state: &StateStore, cookie: &str) -> Result<Option<Self>, StateError> {
         if cookie.len() != 43 {

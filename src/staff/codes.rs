@@ -310,8 +310,14 @@ pub async fn request_post(svc: &Services, user_id: &str) -> Result<Issued, Staff
         return Err(StaffError::Refused("confirmation by post is for standard accounts".into()));
     }
     let document = IdDocument::of(&user).ok_or(StaffError::Refused("the account has no identity document".into()))?;
-    let detail = json!({ "document": document_digest(svc, &document) });
-    let issued = issue(svc, Kind::Post, user_id, "citizen", "", POST_TTL, detail).await?;
+    let issued = issue(svc, Kind::Post, user_id, "citizen", "", POST_TTL, json!({})).await?;
+    // The code is kept sealed (server key) so the citizen can print the form again.
+    let mut row = issued.row.clone();
+    row.detail = json!({ "document": document_digest(svc, &document), "sealed": svc.secrets.seal_reference(&issued.code) })
+        .to_string();
+    let written = row.clone();
+    svc.db.run(move |conn| code_db::update(conn, &written)).await?;
+    let issued = Issued { row, code: issued.code };
     svc.audit
         .record(
             AuditEvent::success(AuditKind::AccountChanged)
@@ -385,10 +391,15 @@ pub async fn confirm_post(svc: &Services, user: &UserRow, code: &str, ip: Option
     Ok(level)
 }
 
-/// The account's live post code, if any (for the print view).
-pub async fn live_post(svc: &Services, user_id: &str) -> Result<Option<CodeRow>, StaffError> {
+/// The account's live post code, if any, with the code itself (for the print view).
+pub async fn live_post(svc: &Services, user_id: &str) -> Result<Option<(CodeRow, String)>, StaffError> {
     let id = user_id.to_owned();
-    Ok(svc.db.run(move |conn| code_db::live_for(conn, &id, "post")).await?.filter(|r| r.expires_at > now()))
+    let row = svc.db.run(move |conn| code_db::live_for(conn, &id, "post")).await?.filter(|r| r.expires_at > now());
+    Ok(row.and_then(|row| {
+        let sealed = serde_json::from_str::<Value>(&row.detail).ok()?["sealed"].as_str()?.to_owned();
+        let code = svc.secrets.open_reference(&sealed)?;
+        Some((row, code))
+    }))
 }
 
 /// Support grants time-limited access with [`TEMPORARY_SCOPES`] when no method works.

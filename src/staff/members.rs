@@ -12,10 +12,10 @@ use serde_json::json;
 
 use super::{Role, Staff, StaffError, invalid};
 use crate::app::Services;
-use crate::audit::{AuditEvent, AuditKind};
+use crate::audit::{Audit, AuditEvent, AuditKind};
 use crate::credentials::hash_password;
 use crate::db::models::staff::{self as staff_db, StaffRow};
-use crate::db::{DbError, now};
+use crate::db::{DbError, DbPool, now};
 use crate::domain::Phone;
 use crate::jose::{b64url, random_token};
 use crate::state::EphemeralStore;
@@ -118,7 +118,7 @@ async fn hash(password: SecretString) -> Result<String, StaffError> {
 }
 
 /// Creates a member with a generated initial password, returned once.
-pub async fn create(svc: &Services, actor: &str, spec: &StaffSpec) -> Result<(StaffView, SecretString), StaffError> {
+pub async fn create(db: &DbPool, audit: &Audit, actor: &str, spec: &StaffSpec) -> Result<(StaffView, SecretString), StaffError> {
     let (username, phone, roles) = checked(spec)?;
     let password = SecretString::from(random_token(18));
     let at = now();
@@ -135,12 +135,12 @@ pub async fn create(svc: &Services, actor: &str, spec: &StaffSpec) -> Result<(St
         updated_at: at,
     };
     let inserted = row.clone();
-    svc.db.run(move |conn| staff_db::insert(conn, &inserted)).await.map_err(|e| match e {
+    db.run(move |conn| staff_db::insert(conn, &inserted)).await.map_err(|e| match e {
         DbError::Conflict => invalid("username", "this user name is taken"),
         other => other.into(),
     })?;
     let view = StaffView::from(&row);
-    svc.audit
+    audit
         .record(
             AuditEvent::success(AuditKind::StaffAction)
                 .actor(actor.to_owned())
@@ -150,14 +150,14 @@ pub async fn create(svc: &Services, actor: &str, spec: &StaffSpec) -> Result<(St
     Ok((view, password))
 }
 
-async fn find(svc: &Services, username: &str) -> Result<StaffRow, StaffError> {
+async fn find(db: &DbPool, username: &str) -> Result<StaffRow, StaffError> {
     let name = username.trim().to_lowercase();
-    svc.db.run(move |conn| staff_db::find_by_username(conn, &name)).await?.ok_or(StaffError::NotFound("staff member"))
+    db.run(move |conn| staff_db::find_by_username(conn, &name)).await?.ok_or(StaffError::NotFound("staff member"))
 }
 
 /// Changes a member's name, phone, roles, office or disabled flag.
-pub async fn update(svc: &Services, actor: &str, spec: &StaffSpec) -> Result<StaffView, StaffError> {
-    let mut row = find(svc, &spec.username).await?;
+pub async fn update(db: &DbPool, audit: &Audit, actor: &str, spec: &StaffSpec) -> Result<StaffView, StaffError> {
+    let mut row = find(db, &spec.username).await?;
     let (_, phone, roles) = checked(spec)?;
     row.display_name = spec.display_name.trim().to_owned();
     row.phone = phone;
@@ -166,9 +166,9 @@ pub async fn update(svc: &Services, actor: &str, spec: &StaffSpec) -> Result<Sta
     row.disabled = spec.disabled;
     row.updated_at = now();
     let written = row.clone();
-    svc.db.run(move |conn| staff_db::update(conn, &written)).await?;
+    db.run(move |conn| staff_db::update(conn, &written)).await?;
     let view = StaffView::from(&row);
-    svc.audit
+    audit
         .record(
             AuditEvent::success(AuditKind::StaffAction)
                 .actor(actor.to_owned())
@@ -178,16 +178,16 @@ pub async fn update(svc: &Services, actor: &str, spec: &StaffSpec) -> Result<Sta
     Ok(view)
 }
 
-/// Replaces a member's password with a generated one, returned once.
-pub async fn reset_password(svc: &Services, actor: &str, username: &str) -> Result<SecretString, StaffError> {
-    let mut row = find(svc, username).await?;
+/// Replaces a member's password with a generated one, returned once (a lockout from
+/// wrong passwords still runs out by itself).
+pub async fn reset_password(db: &DbPool, audit: &Audit, actor: &str, username: &str) -> Result<SecretString, StaffError> {
+    let mut row = find(db, username).await?;
     let password = SecretString::from(random_token(18));
     row.password_hash = hash(password.clone()).await?;
     row.updated_at = now();
     let name = row.username.clone();
-    svc.db.run(move |conn| staff_db::update(conn, &row)).await?;
-    svc.state.delete(&failures_key(svc, &name)).await?;
-    svc.audit
+    db.run(move |conn| staff_db::update(conn, &row)).await?;
+    audit
         .record(
             AuditEvent::success(AuditKind::StaffAction)
                 .actor(actor.to_owned())
@@ -198,13 +198,13 @@ pub async fn reset_password(svc: &Services, actor: &str, username: &str) -> Resu
 }
 
 /// Every member.
-pub async fn list(svc: &Services) -> Result<Vec<StaffView>, StaffError> {
-    Ok(svc.db.run(staff_db::list).await?.iter().map(StaffView::from).collect())
+pub async fn list(db: &DbPool) -> Result<Vec<StaffView>, StaffError> {
+    Ok(db.run(staff_db::list).await?.iter().map(StaffView::from).collect())
 }
 
 /// One member.
-pub async fn show(svc: &Services, username: &str) -> Result<StaffView, StaffError> {
-    Ok(StaffView::from(&find(svc, username).await?))
+pub async fn show(db: &DbPool, username: &str) -> Result<StaffView, StaffError> {
+    Ok(StaffView::from(&find(db, username).await?))
 }
 
 fn failures_key(svc: &Services, username: &str) -> String {
