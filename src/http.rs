@@ -7,8 +7,8 @@
 //! 400). Only this module chooses status codes.
 
 mod account;
-mod assisted;
 pub mod admin;
+mod assisted;
 mod authorize;
 mod browser;
 mod device;

@@ -379,12 +379,7 @@ async fn run(command: Command, json: bool, config: Config) -> Result<(), String>
     }
 }
 
-async fn staff_command(
-    db: &vhod::db::DbPool,
-    audit: &Audit,
-    json: bool,
-    command: StaffCommand,
-) -> Result<(), String> {
+async fn staff_command(db: &vhod::db::DbPool, audit: &Audit, json: bool, command: StaffCommand) -> Result<(), String> {
     use vhod::staff::members::{self, StaffSpec, StaffView};
     let describe = |m: &StaffView| {
         format!(
@@ -427,7 +422,15 @@ async fn staff_command(
             let list = members::list(db).await.map_err(staff_error)?;
             let text = list
                 .iter()
-                .map(|m| format!("{}\t{}\t{}\t{}", m.username, m.roles.join(","), m.office, if m.disabled { "disabled" } else { "" }))
+                .map(|m| {
+                    format!(
+                        "{}\t{}\t{}\t{}",
+                        m.username,
+                        m.roles.join(","),
+                        m.office,
+                        if m.disabled { "disabled" } else { "" }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             print(json, &list, &text)
@@ -444,7 +447,13 @@ async fn staff_command(
                 phone: args.phone.unwrap_or(current.phone),
                 roles: if args.roles.is_empty() { current.roles } else { args.roles },
                 office: args.office.unwrap_or(current.office),
-                disabled: if disable { true } else if enable { false } else { current.disabled },
+                disabled: if disable {
+                    true
+                } else if enable {
+                    false
+                } else {
+                    current.disabled
+                },
             };
             let member = members::update(db, audit, CLI_ACTOR, &spec).await.map_err(staff_error)?;
             print(json, &member, &describe(&member))

@@ -294,7 +294,14 @@ pub(crate) fn reason(raw: &str) -> Result<String, StaffError> {
 }
 
 /// Records a staff action on a citizen.
-pub(crate) async fn audit(svc: &Services, staff: &Staff, action: Action, citizen: Option<&str>, reason: &str, detail: Value) {
+pub(crate) async fn audit(
+    svc: &Services,
+    staff: &Staff,
+    action: Action,
+    citizen: Option<&str>,
+    reason: &str,
+    detail: Value,
+) {
     let mut event = AuditEvent::success(AuditKind::StaffAction).actor(staff.actor()).detail(json!({
         "action": action.as_str(), "office": staff.office, "reason": reason, "detail": detail,
     }));

@@ -145,15 +145,13 @@ mod tests {
 
     #[test]
     fn grant_types_and_auth_methods_round_trip() {
-        for g in
-            [
+        for g in [
             GrantType::AuthorizationCode,
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
             GrantType::DeviceCode,
             GrantType::TokenExchange,
-        ]
-        {
+        ] {
             assert_eq!(g.as_str().parse::<GrantType>(), Ok(g));
         }
         assert!("password".parse::<GrantType>().is_err());

@@ -393,7 +393,11 @@ async fn create_staff(req: HttpRequest, body: web::Bytes, svc: web::Data<Service
     Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(value))
 }
 
-async fn show_staff(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+async fn show_staff(
+    req: HttpRequest,
+    path: web::Path<String>,
+    svc: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
     caller(&req, &svc).await?;
     Ok(HttpResponse::Ok().json(crate::staff::members::show(&svc.db, &path).await.map_err(AdminError::from)?))
 }

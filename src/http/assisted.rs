@@ -88,18 +88,25 @@ fn code_error(locale: Locale, e: &CodeError) -> (StatusCode, String) {
         CodeError::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
             locale
-                .pick("Слишком много неверных кодов с этого адреса. Попробуйте через час.", "Too many wrong codes from this address. Try again in an hour.")
+                .pick(
+                    "Слишком много неверных кодов с этого адреса. Попробуйте через час.",
+                    "Too many wrong codes from this address. Try again in an hour.",
+                )
                 .into(),
         ),
         CodeError::NotPresented => (
             StatusCode::CONFLICT,
             locale
-                .pick("Код ещё не отмечен на почте: предъявите бланк и паспорт в отделении.", "The code has not been presented at a post office yet: bring the form and your passport.")
+                .pick(
+                    "Код ещё не отмечен на почте: предъявите бланк и паспорт в отделении.",
+                    "The code has not been presented at a post office yet: bring the form and your passport.",
+                )
                 .into(),
         ),
-        CodeError::Staff(StaffError::Invalid(list)) => {
-            (StatusCode::BAD_REQUEST, list.iter().map(|m| format!("{}: {}", m.field, m.reason)).collect::<Vec<_>>().join("; "))
-        }
+        CodeError::Staff(StaffError::Invalid(list)) => (
+            StatusCode::BAD_REQUEST,
+            list.iter().map(|m| format!("{}: {}", m.field, m.reason)).collect::<Vec<_>>().join("; "),
+        ),
         CodeError::Staff(e) => (StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
@@ -114,9 +121,25 @@ fn activate_view(locale: Locale, csrf: String, login: &str, error: Option<String
         "/activate",
         csrf,
         vec![
-            Field { autocomplete: "username", ..Field::new("text", "username", l.pick("Телефон, СНИЛС или логин", "Phone, SNILS or user name"), login).required() },
-            Field { autocomplete: "one-time-code", ..Field::new("text", "code", l.pick("Код активации", "Activation code"), "").required() },
-            Field { autocomplete: "new-password", ..Field::new("password", "password", l.pick("Новый пароль (от 8 символов)", "New password (8 characters or more)"), "").required() },
+            Field {
+                autocomplete: "username",
+                ..Field::new("text", "username", l.pick("Телефон, СНИЛС или логин", "Phone, SNILS or user name"), login)
+                    .required()
+            },
+            Field {
+                autocomplete: "one-time-code",
+                ..Field::new("text", "code", l.pick("Код активации", "Activation code"), "").required()
+            },
+            Field {
+                autocomplete: "new-password",
+                ..Field::new(
+                    "password",
+                    "password",
+                    l.pick("Новый пароль (от 8 символов)", "New password (8 characters or more)"),
+                    "",
+                )
+                .required()
+            },
         ],
         l.pick("Задать пароль", "Set the password"),
     );
@@ -133,9 +156,14 @@ pub async fn activate_form(req: HttpRequest, svc: web::Data<Services>) -> HttpRe
 }
 
 /// `POST /activate`.
-pub async fn activate(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn activate(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let locale = pages::locale(&req, None);
-    let Some(browser) = Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "activate", field(&form, "csrf")))
+    let Some(browser) =
+        Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "activate", field(&form, "csrf")))
     else {
         return expired(&req);
     };
@@ -148,7 +176,10 @@ pub async fn activate(req: HttpRequest, form: web::Form<HashMap<String, String>>
                 locale.pick("Пароль задан. Входите с логином", "The password is set. Sign in as"),
                 user.username
             ));
-            view.blocks.push(Block { links: vec![("/account".into(), locale.pick("Профиль", "Profile").into())], ..Block::default() });
+            view.blocks.push(Block {
+                links: vec![("/account".into(), locale.pick("Профиль", "Profile").into())],
+                ..Block::default()
+            });
             show(StatusCode::OK, locale, &view, None)
         }
         Err(CodeError::Staff(StaffError::Unavailable(e))) => unavailable(&req, e),
@@ -171,8 +202,15 @@ fn temporary_view(locale: Locale, csrf: String, rid: &str, login: &str, error: O
         csrf,
         vec![
             Field::new("hidden", "rid", "", rid),
-            Field { autocomplete: "username", ..Field::new("text", "username", l.pick("Телефон, СНИЛС или логин", "Phone, SNILS or user name"), login).required() },
-            Field { autocomplete: "one-time-code", ..Field::new("text", "code", l.pick("Код от службы поддержки", "Code from support"), "").required() },
+            Field {
+                autocomplete: "username",
+                ..Field::new("text", "username", l.pick("Телефон, СНИЛС или логин", "Phone, SNILS or user name"), login)
+                    .required()
+            },
+            Field {
+                autocomplete: "one-time-code",
+                ..Field::new("text", "code", l.pick("Код от службы поддержки", "Code from support"), "").required()
+            },
         ],
         l.pick("Войти", "Sign in"),
     );
@@ -204,9 +242,14 @@ pub async fn temporary_form(req: HttpRequest, query: web::Query<RidQuery>, svc: 
 }
 
 /// `POST /temporary`: signs in with restricted scopes until the grant ends.
-pub async fn temporary(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn temporary(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let locale = pages::locale(&req, None);
-    let Some(browser) = Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "temporary", field(&form, "csrf")))
+    let Some(browser) =
+        Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "temporary", field(&form, "csrf")))
     else {
         return expired(&req);
     };
@@ -221,7 +264,13 @@ pub async fn temporary(req: HttpRequest, form: web::Form<HashMap<String, String>
         Err(e) => {
             let (status, message) = code_error(locale, &e);
             let csrf = svc.secrets.csrf_token(&browser, "temporary");
-            let view = temporary_view(locale, csrf, rid.as_deref().unwrap_or_default(), field(&form, "username"), Some(message));
+            let view = temporary_view(
+                locale,
+                csrf,
+                rid.as_deref().unwrap_or_default(),
+                field(&form, "username"),
+                Some(message),
+            );
             show(status, locale, &view, None)
         }
     }
@@ -237,8 +286,20 @@ fn support_view(locale: Locale, csrf: String, values: &HashMap<String, String>) 
         "/support",
         csrf,
         vec![
-            Field::new("text", "contact", l.pick("Как с вами связаться (телефон или e-mail)", "How to reach you (phone or e-mail)"), field(values, "contact")).required(),
-            Field::new("textarea", "description", l.pick("Что происходит", "What happens"), field(values, "description")).required(),
+            Field::new(
+                "text",
+                "contact",
+                l.pick("Как с вами связаться (телефон или e-mail)", "How to reach you (phone or e-mail)"),
+                field(values, "contact"),
+            )
+            .required(),
+            Field::new(
+                "textarea",
+                "description",
+                l.pick("Что происходит", "What happens"),
+                field(values, "description"),
+            )
+            .required(),
         ],
         l.pick("Отправить обращение", "Send"),
     )
@@ -253,9 +314,14 @@ pub async fn support_form(req: HttpRequest, svc: web::Data<Services>) -> HttpRes
 }
 
 /// `POST /support`: a citizen reports a sign-in problem.
-pub async fn support_submit(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn support_submit(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let locale = pages::locale(&req, None);
-    let Some(browser) = Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "support", field(&form, "csrf")))
+    let Some(browser) =
+        Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "support", field(&form, "csrf")))
     else {
         return expired(&req);
     };
@@ -263,20 +329,22 @@ pub async fn support_submit(req: HttpRequest, form: web::Form<HashMap<String, St
     match support::open_by_citizen(&svc, user, field(&form, "contact"), field(&form, "description"), ip(&req)).await {
         Ok(row) => {
             let mut view = citizen_view(locale, locale.pick("Обращение принято", "Request received"));
-            view.notice = Some(format!(
-                "{} {}",
-                locale.pick("Номер обращения:", "Request number:"),
-                row.id
-            ));
+            view.notice = Some(format!("{} {}", locale.pick("Номер обращения:", "Request number:"), row.id));
             show(StatusCode::CREATED, locale, &view, None)
         }
         Err(StaffError::Unavailable(e)) => unavailable(&req, e),
         Err(e) => {
             let csrf = svc.secrets.csrf_token(&browser, "support");
             let mut view = support_view(locale, csrf, &form);
-            let status = if matches!(e, StaffError::Refused(_)) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::BAD_REQUEST };
+            let status = if matches!(e, StaffError::Refused(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::BAD_REQUEST
+            };
             view.errors = match e {
-                StaffError::Invalid(list) => list.into_iter().map(|m| (m.field.clone(), format!("{}: {}", m.field, m.reason))).collect(),
+                StaffError::Invalid(list) => {
+                    list.into_iter().map(|m| (m.field.clone(), format!("{}: {}", m.field, m.reason))).collect()
+                }
                 other => vec![("request".into(), other.to_string())],
             };
             show(status, locale, &view, None)
@@ -293,7 +361,12 @@ fn display_name(user: &UserRow) -> String {
 }
 
 /// The assisted parts of the profile for the signed-in citizen.
-pub async fn profile_part(svc: &Services, session: &Session, user: &UserRow, locale: Locale) -> Result<AssistedView, String> {
+pub async fn profile_part(
+    svc: &Services,
+    session: &Session,
+    user: &UserRow,
+    locale: Locale,
+) -> Result<AssistedView, String> {
     let l = locale;
     let at = crate::db::now();
     let mut powers = Vec::new();
@@ -310,7 +383,10 @@ pub async fn profile_part(svc: &Services, session: &Session, user: &UserRow, loc
     let post = codes::live_post(svc, &user.id).await.map_err(|e| e.to_string())?;
     let post_state = match &post {
         Some((row, _)) if row.presented_at.is_some() => l
-            .pick("Бланк предъявлен на почте — введите код с бланка.", "The form was presented at a post office — enter the code from it.")
+            .pick(
+                "Бланк предъявлен на почте — введите код с бланка.",
+                "The form was presented at a post office — enter the code from it.",
+            )
             .to_owned(),
         Some((row, _)) => format!(
             "{} {} · {} {}",
@@ -367,25 +443,35 @@ async fn account_of(req: &HttpRequest, svc: &Services, session: &Session) -> Res
 }
 
 /// `POST /account/post`: issues a post confirmation code and shows the print view.
-pub async fn request_post(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn request_post(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let (session, _) = match signed_in(&req, &svc, field(&form, "csrf")).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     match codes::request_post(&svc, &session.user_id).await {
         Ok(_) => see_other("/account/post"),
-        Err(StaffError::Refused(reason)) => {
-            pages::error_page(&req, StatusCode::CONFLICT, move |_| reason.clone())
-        }
+        Err(StaffError::Refused(reason)) => pages::error_page(&req, StatusCode::CONFLICT, move |_| reason.clone()),
         Err(e) => unavailable(&req, e),
     }
 }
 
 /// The letter's lines: (text, size, bold).
-fn letter(locale: Locale, user: &UserRow, reference: &str, code: &str, expires: i64) -> (String, Vec<(String, f32, bool)>) {
+fn letter(
+    locale: Locale,
+    user: &UserRow,
+    reference: &str,
+    code: &str,
+    expires: i64,
+) -> (String, Vec<(String, f32, bool)>) {
     let l = locale;
     let document = accounts::IdDocument::of(user).map(|d| format!("{} {}", d.series, d.number)).unwrap_or_default();
-    let title = l.pick("Бланк подтверждения личности в отделении почты", "Identity confirmation form for a post office").to_owned();
+    let title = l
+        .pick("Бланк подтверждения личности в отделении почты", "Identity confirmation form for a post office")
+        .to_owned();
     let lines = vec![
         (title.clone(), 16.0, true),
         (String::new(), 11.0, false),
@@ -418,7 +504,10 @@ fn letter(locale: Locale, user: &UserRow, reference: &str, code: &str, expires: 
     (title, lines)
 }
 
-async fn live_letter(req: &HttpRequest, svc: &Services) -> Result<(Locale, UserRow, String, String, i64), HttpResponse> {
+async fn live_letter(
+    req: &HttpRequest,
+    svc: &Services,
+) -> Result<(Locale, UserRow, String, String, i64), HttpResponse> {
     let locale = pages::locale(req, None);
     let session = match current_session(req, svc).await {
         Ok(Some(session)) => session,
@@ -443,9 +532,24 @@ pub async fn post_print(req: HttpRequest, svc: web::Data<Services>) -> HttpRespo
     let mut view = citizen_view(locale, &title);
     view.blocks.push(Block {
         id: "letter".into(),
-        code: Some((code, format!("{} {reference}", locale.pick("Номер бланка", "Form reference")), when(expires), String::new())),
-        facts: lines.iter().skip(3).take(3).map(|(t, ..)| t.split_once(':').map_or((t.clone(), String::new()), |(k, v)| (k.to_owned(), v.trim().to_owned()))).collect(),
-        links: vec![("/account/post.pdf".into(), "PDF".into()), ("/account".into(), locale.pick("Профиль", "Profile").into())],
+        code: Some((
+            code,
+            format!("{} {reference}", locale.pick("Номер бланка", "Form reference")),
+            when(expires),
+            String::new(),
+        )),
+        facts: lines
+            .iter()
+            .skip(3)
+            .take(3)
+            .map(|(t, ..)| {
+                t.split_once(':').map_or((t.clone(), String::new()), |(k, v)| (k.to_owned(), v.trim().to_owned()))
+            })
+            .collect(),
+        links: vec![
+            ("/account/post.pdf".into(), "PDF".into()),
+            ("/account".into(), locale.pick("Профиль", "Profile").into()),
+        ],
         ..Block::default()
     });
     view.notice = lines.get(9).map(|(t, ..)| t.clone());
@@ -469,7 +573,11 @@ pub async fn post_pdf(req: HttpRequest, svc: web::Data<Services>) -> HttpRespons
 }
 
 /// `POST /account/post/confirm`: the citizen types the code after the post office.
-pub async fn confirm_post(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn confirm_post(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let locale = pages::locale(&req, None);
     let (session, _) = match signed_in(&req, &svc, field(&form, "csrf")).await {
         Ok(found) => found,
@@ -510,7 +618,11 @@ pub async fn act(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc
         Ok(None) => return see_other("/account"),
         Err(e) => return unavailable(&req, e),
     };
-    session.acting = Some(Acting { principal_id: principal.id.clone(), power_id: power.id.clone(), principal_name: display_name(&principal) });
+    session.acting = Some(Acting {
+        principal_id: principal.id.clone(),
+        power_id: power.id.clone(),
+        principal_name: display_name(&principal),
+    });
     if let Err(e) = session.update(&svc.state, &cookie, svc.config.session_ttl).await {
         return unavailable(&req, e);
     }
@@ -527,7 +639,11 @@ pub async fn act(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc
 }
 
 /// `POST /account/act/stop`.
-pub async fn stop_acting(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn stop_acting(
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let (mut session, cookie) = match signed_in(&req, &svc, field(&form, "csrf")).await {
         Ok(found) => found,
         Err(response) => return response,

@@ -89,9 +89,7 @@ pub fn staff_cookie(req: &HttpRequest, svc: &Services) -> Option<String> {
 pub fn new_staff_cookie(svc: &Services, value: String) -> Cookie<'static> {
     let mut cookie = build(svc, STAFF, value);
     cookie.set_same_site(SameSite::Strict);
-    cookie.set_max_age(actix_web::cookie::time::Duration::seconds(
-        crate::staff::members::SESSION_TTL.as_secs() as i64,
-    ));
+    cookie.set_max_age(actix_web::cookie::time::Duration::seconds(crate::staff::members::SESSION_TTL.as_secs() as i64));
     cookie
 }
 

@@ -181,9 +181,8 @@ pub async fn approve_by_app(
     };
     if claims.contains_key("act") || session.amr.iter().any(|m| m == "otp") {
         // A representative's token names the principal; temporary access is too weak.
-        return HttpResponse::Forbidden().json(
-            json!({ "error": "insufficient_scope", "error_description": "this token cannot approve sign-ins" }),
-        );
+        return HttpResponse::Forbidden()
+            .json(json!({ "error": "insufficient_scope", "error_description": "this token cannot approve sign-ins" }));
     }
     match qr::decide(&svc, &path, &session, approve, req.peer_addr().map(|a| a.ip())).await {
         Ok(true) => HttpResponse::Ok().json(json!({ "status": if approve { "approved" } else { "rejected" } })),

@@ -25,8 +25,8 @@ use crate::staff::{Action, Staff, StaffError};
 use view::{Block, Field, Form, StaffTemplate, View};
 
 pub use cases::{
-    application, application_file, applications, audit_log, decide_application, new_application, open_request,
-    report, request, requests, resolve_request, escalate_request, submit_application,
+    application, application_file, applications, audit_log, decide_application, escalate_request, new_application,
+    open_request, report, request, requests, resolve_request, submit_application,
 };
 pub use citizens::{
     activation, attorneys, card, citizens, codes, confirm, new_citizen, post_form, present_post, record_attorney,
@@ -233,10 +233,10 @@ pub fn failure(req: &HttpRequest, ctx: &Ctx, e: StaffError, retry: Option<View>)
         StaffError::Unavailable(e) => return unavailable(req, e),
     };
     if view.blocks.is_empty() {
-        view.blocks.push(Block {
-            links: vec![("/staff".into(), l.pick("На главную", "Home").into())],
-            ..Block::default()
-        });
+        view.blocks
+            .push(Block {
+                links: vec![("/staff".into(), l.pick("На главную", "Home").into())], ..Block::default()
+            });
     }
     render(status, l, &view)
 }
@@ -275,7 +275,10 @@ fn login_view(req: &HttpRequest, locale: Locale, csrf: &str, username: &str, err
                 id: "staff-login".into(),
                 csrf: csrf.to_owned(),
                 fields: vec![
-                    Field { autocomplete: "username", ..Field::new("text", "username", l.pick("Логин", "User name"), username).required() },
+                    Field {
+                        autocomplete: "username",
+                        ..Field::new("text", "username", l.pick("Логин", "User name"), username).required()
+                    },
                     Field {
                         autocomplete: "current-password",
                         ..Field::new("password", "password", l.pick("Пароль", "Password"), "").required()
@@ -328,12 +331,18 @@ pub async fn login_submit(req: HttpRequest, form: web::Form<LoginForm>, svc: web
     let row = match members::check_password(&svc, &form.username, password, ip(&req)).await {
         Ok(row) => row,
         Err(SignInError::Invalid) => {
-            return retry(StatusCode::UNAUTHORIZED, locale.pick("Неверный логин или пароль.", "Wrong user name or password."));
+            return retry(
+                StatusCode::UNAUTHORIZED,
+                locale.pick("Неверный логин или пароль.", "Wrong user name or password."),
+            );
         }
         Err(SignInError::Locked) => {
             return retry(
                 StatusCode::TOO_MANY_REQUESTS,
-                locale.pick("Слишком много попыток. Попробуйте через 15 минут.", "Too many attempts. Try again in 15 minutes."),
+                locale.pick(
+                    "Слишком много попыток. Попробуйте через 15 минут.",
+                    "Too many attempts. Try again in 15 minutes.",
+                ),
             );
         }
         Err(SignInError::Unavailable(e)) => return unavailable(&req, e),
@@ -414,7 +423,8 @@ pub struct CodeForm {
 pub async fn code_submit(req: HttpRequest, form: web::Form<CodeForm>, svc: web::Data<Services>) -> HttpResponse {
     let locale = pages::locale(&req, None);
     let purpose = format!("staff-code:{}", form.tx);
-    let Some(browser) = Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, &purpose, &form.csrf)) else {
+    let Some(browser) = Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, &purpose, &form.csrf))
+    else {
         return pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned());
     };
     let binding = super::browser::binding_of(&browser);
@@ -426,7 +436,9 @@ pub async fn code_submit(req: HttpRequest, form: web::Form<CodeForm>, svc: web::
     if let Err(e) = otp::verify(&svc, &form.tx, &binding, &form.code, ip(&req)).await {
         let (status, message) = match e {
             OtpError::Invalid => (StatusCode::UNAUTHORIZED, locale.pick("Неверный код.", "Wrong code.")),
-            OtpError::Locked(_) => (StatusCode::TOO_MANY_REQUESTS, locale.pick("Слишком много неверных кодов.", "Too many wrong codes.")),
+            OtpError::Locked(_) => {
+                (StatusCode::TOO_MANY_REQUESTS, locale.pick("Слишком много неверных кодов.", "Too many wrong codes."))
+            }
             OtpError::Unavailable(e) => return unavailable(&req, e),
             _ => return see_other("/staff/login"),
         };

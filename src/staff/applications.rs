@@ -160,8 +160,9 @@ pub async fn submit(
         });
     }
     let data = form.identity.form();
-    let search = format!("{} {} {} {} {}", data.family_name, data.given_name, data.middle_name, identity.snils(), form.phone)
-        .to_lowercase();
+    let search =
+        format!("{} {} {} {} {}", data.family_name, data.given_name, data.middle_name, identity.snils(), form.phone)
+            .to_lowercase();
     let row = ApplicationRow {
         id: id.clone(),
         partner: staff.username.clone(),
@@ -179,7 +180,15 @@ pub async fn submit(
     let count = files.len();
     svc.db.run(move |conn| app_db::insert(conn, &stored, &files)).await?;
     event(svc, &id, &staff.actor(), "submitted", &format!("{count} file(s)")).await?;
-    audit(svc, staff, Action::SubmitApplication, None, "partner application", json!({ "application": id, "files": count })).await;
+    audit(
+        svc,
+        staff,
+        Action::SubmitApplication,
+        None,
+        "partner application",
+        json!({ "application": id, "files": count }),
+    )
+    .await;
     Ok(row)
 }
 
@@ -240,10 +249,8 @@ pub async fn page(
     };
     let (offset, limit) = Page::<ApplicationRow>::window(number);
     let q = q.trim().to_owned();
-    let items = svc
-        .db
-        .run(move |conn| app_db::page(conn, partner.as_deref(), status.as_deref(), &q, offset, limit))
-        .await?;
+    let items =
+        svc.db.run(move |conn| app_db::page(conn, partner.as_deref(), status.as_deref(), &q, offset, limit)).await?;
     Ok(Page::of(items, number))
 }
 

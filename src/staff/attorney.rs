@@ -106,12 +106,16 @@ pub async fn record(svc: &Services, staff: &Staff, spec: &PowerSpec) -> Result<A
         })
         .await?;
     let principal = principal.ok_or_else(|| invalid("principal", "no such account"))?;
-    let representative = representative.ok_or_else(|| invalid("representative", "no account found for this representative"))?;
+    let representative =
+        representative.ok_or_else(|| invalid("representative", "no account found for this representative"))?;
     if representative.id == principal.id {
         return Err(invalid("representative", "the representative must be another person"));
     }
     if crate::accounts::level_of(&representative) == AccountLevel::Simplified {
-        return Err(invalid("representative", "the representative's account must be at least standard (identity known)"));
+        return Err(invalid(
+            "representative",
+            "the representative's account must be at least standard (identity known)",
+        ));
     }
     let row = AttorneyRow {
         id: random_token(12),
@@ -156,7 +160,15 @@ pub async fn revoke(svc: &Services, staff: &Staff, id: &str, why: &str) -> Resul
     if !svc.db.run(move |conn| poa_db::revoke(conn, &key, at, &by)).await? {
         return Err(StaffError::Refused("the power of attorney was already revoked".into()));
     }
-    audit(svc, staff, Action::RecordPowerOfAttorney, Some(&row.principal_id), &why, json!({ "power": row.id, "revoked": true })).await;
+    audit(
+        svc,
+        staff,
+        Action::RecordPowerOfAttorney,
+        Some(&row.principal_id),
+        &why,
+        json!({ "power": row.id, "revoked": true }),
+    )
+    .await;
     Ok(())
 }
 

@@ -88,9 +88,11 @@ pub async fn register_in_person(
     let why = reason(why)?;
     let phone = phone(raw_phone, false)?;
     let identity = identity(form, check)?;
-    let account = NewAccount { phone: phone.as_ref(), identity: Some(&identity), verifier: &staff.actor(), channel: "in_person" };
+    let account =
+        NewAccount { phone: phone.as_ref(), identity: Some(&identity), verifier: &staff.actor(), channel: "in_person" };
     let user = assisted::create(svc, account, false).await?;
-    let user = assisted::confirm_in_person(svc, &user.id, &identity, &staff.actor(), evidence(staff, &identity, check)).await?;
+    let user = assisted::confirm_in_person(svc, &user.id, &identity, &staff.actor(), evidence(staff, &identity, check))
+        .await?;
     audit(svc, staff, Action::RegisterInPerson, Some(&user.id), &why, json!({ "level": user.account_level })).await;
     let issued = codes::activation_for(svc, staff, &user.id, &why, "print").await?;
     Ok((user, issued))
@@ -109,7 +111,8 @@ pub async fn confirm_in_person(
     staff.require(svc, Action::ConfirmInPerson).await?;
     let why = reason(why)?;
     let identity = identity(form, check)?;
-    let user = assisted::confirm_in_person(svc, user_id, &identity, &staff.actor(), evidence(staff, &identity, check)).await?;
+    let user =
+        assisted::confirm_in_person(svc, user_id, &identity, &staff.actor(), evidence(staff, &identity, check)).await?;
     audit(svc, staff, Action::ConfirmInPerson, Some(user_id), &why, json!({ "level": user.account_level })).await;
     Ok(user)
 }
@@ -134,7 +137,12 @@ pub async fn register_by_phone(
         _ => return Err(invalid("delivery", "choose SMS or reading the code out")),
     };
     let identity = Identity::parse(form, Date::today()).map_err(StaffError::Invalid)?;
-    let account = NewAccount { phone: phone.as_ref(), identity: Some(&identity), verifier: &staff.actor(), channel: "call_centre" };
+    let account = NewAccount {
+        phone: phone.as_ref(),
+        identity: Some(&identity),
+        verifier: &staff.actor(),
+        channel: "call_centre",
+    };
     let user = assisted::create(svc, account, true).await?;
     audit(svc, staff, Action::RegisterByPhone, Some(&user.id), &why, json!({ "delivery": delivery })).await;
     let issued = codes::activation_for(svc, staff, &user.id, &why, delivery).await?;
@@ -142,7 +150,10 @@ pub async fn register_by_phone(
         && let Some(phone) = &phone
     {
         let minutes = codes::ACTIVATION_TTL.as_secs() / 86_400;
-        let text = format!("Вход: код активации {} (номер {}). Действует {minutes} дн. Никому не сообщайте.", issued.code, issued.row.id);
+        let text = format!(
+            "Вход: код активации {} (номер {}). Действует {minutes} дн. Никому не сообщайте.",
+            issued.code, issued.row.id
+        );
         if let Err(e) = svc.otp.send_text(phone, &text).await {
             tracing::warn!(error = %e, "activation SMS failed; the operator can read the code out");
             return Ok((user, issued, false));

@@ -240,12 +240,7 @@ async fn redeem(
 }
 
 /// Issues an activation code for an account (service centre); the code is printed.
-pub async fn issue_activation(
-    svc: &Services,
-    staff: &Staff,
-    user_id: &str,
-    why: &str,
-) -> Result<Issued, StaffError> {
+pub async fn issue_activation(svc: &Services, staff: &Staff, user_id: &str, why: &str) -> Result<Issued, StaffError> {
     staff.require(svc, Action::IssueActivationCode).await?;
     let why = reason(why)?;
     activation_for(svc, staff, user_id, &why, "print").await
@@ -293,8 +288,11 @@ pub async fn activate(
     accounts::check_password(&password).map_err(StaffError::from)?;
     let user = account_named(svc, login).await?;
     let row = redeem(svc, Kind::Activation, user.as_ref(), code, ip).await?;
-    let by_sms = serde_json::from_str::<Value>(&row.detail).ok().and_then(|d| d["delivery"].as_str().map(|s| s == "sms"));
-    Ok(accounts::assisted::activate(svc, &row.user_id, password, by_sms == Some(true)).await.map_err(StaffError::from)?)
+    let by_sms =
+        serde_json::from_str::<Value>(&row.detail).ok().and_then(|d| d["delivery"].as_str().map(|s| s == "sms"));
+    Ok(accounts::assisted::activate(svc, &row.user_id, password, by_sms == Some(true))
+        .await
+        .map_err(StaffError::from)?)
 }
 
 /// Digest binding a post code to the document data it was issued for.
@@ -313,8 +311,9 @@ pub async fn request_post(svc: &Services, user_id: &str) -> Result<Issued, Staff
     let issued = issue(svc, Kind::Post, user_id, "citizen", "", POST_TTL, json!({})).await?;
     // The code is kept sealed (server key) so the citizen can print the form again.
     let mut row = issued.row.clone();
-    row.detail = json!({ "document": document_digest(svc, &document), "sealed": svc.secrets.seal_reference(&issued.code) })
-        .to_string();
+    row.detail =
+        json!({ "document": document_digest(svc, &document), "sealed": svc.secrets.seal_reference(&issued.code) })
+            .to_string();
     let written = row.clone();
     svc.db.run(move |conn| code_db::update(conn, &written)).await?;
     let issued = Issued { row, code: issued.code };
@@ -350,7 +349,8 @@ pub async fn present_post(
     if row.presented_at.is_some() {
         return Err(invalid("reference", "this code was already presented"));
     }
-    let expected = serde_json::from_str::<Value>(&row.detail).ok().and_then(|d| d["document"].as_str().map(str::to_owned));
+    let expected =
+        serde_json::from_str::<Value>(&row.detail).ok().and_then(|d| d["document"].as_str().map(str::to_owned));
     let shown = IdDocument {
         kind: "passport_ru".into(),
         series: passport.series,
@@ -367,7 +367,15 @@ pub async fn present_post(
             let dead = row.clone();
             svc.db.run(move |conn| code_db::update(conn, &dead)).await?;
         }
-        audit(svc, staff, Action::PresentPostCode, Some(&row.user_id), &why, json!({ "reference": row.id, "document_matches": false })).await;
+        audit(
+            svc,
+            staff,
+            Action::PresentPostCode,
+            Some(&row.user_id),
+            &why,
+            json!({ "reference": row.id, "document_matches": false }),
+        )
+        .await;
         return Err(invalid("document", "the document is not the one this code was issued for"));
     }
     row.presented_at = Some(now());
@@ -375,19 +383,39 @@ pub async fn present_post(
     row.office = staff.office.clone();
     let written = row.clone();
     svc.db.run(move |conn| code_db::update(conn, &written)).await?;
-    audit(svc, staff, Action::PresentPostCode, Some(&row.user_id), &why, json!({ "reference": row.id, "document_matches": true })).await;
+    audit(
+        svc,
+        staff,
+        Action::PresentPostCode,
+        Some(&row.user_id),
+        &why,
+        json!({ "reference": row.id, "document_matches": true }),
+    )
+    .await;
     Ok(row)
 }
 
 /// The citizen types the post code online: the account becomes confirmed.
-pub async fn confirm_post(svc: &Services, user: &UserRow, code: &str, ip: Option<IpAddr>) -> Result<AccountLevel, CodeError> {
+pub async fn confirm_post(
+    svc: &Services,
+    user: &UserRow,
+    code: &str,
+    ip: Option<IpAddr>,
+) -> Result<AccountLevel, CodeError> {
     let row = redeem(svc, Kind::Post, Some(user), code, ip).await?;
     let clerk = row.presented_by.clone().unwrap_or_default();
     let evidence = json!([{ "type": "document", "check_method": "vpip", "verifier": { "organization": row.office, "txn": row.id },
                             "time": row.presented_at }]);
-    let level = accounts::raise_level(svc, &user.id, VerificationMethod::InPerson, &clerk, &accounts::REGISTRY_CLAIMS, evidence)
-        .await
-        .map_err(StaffError::from)?;
+    let level = accounts::raise_level(
+        svc,
+        &user.id,
+        VerificationMethod::InPerson,
+        &clerk,
+        &accounts::REGISTRY_CLAIMS,
+        evidence,
+    )
+    .await
+    .map_err(StaffError::from)?;
     Ok(level)
 }
 
@@ -418,13 +446,26 @@ pub async fn issue_temporary(
     let ttl = Duration::from_secs(hours as u64 * 3600);
     let detail = json!({ "scopes": TEMPORARY_SCOPES, "hours": hours });
     let issued = issue(svc, Kind::Temporary, user_id, &staff.actor(), &staff.office, ttl, detail).await?;
-    audit(svc, staff, Action::IssueTemporaryAccess, Some(user_id), &why, json!({ "reference": issued.row.id, "hours": hours })).await;
+    audit(
+        svc,
+        staff,
+        Action::IssueTemporaryAccess,
+        Some(user_id),
+        &why,
+        json!({ "reference": issued.row.id, "hours": hours }),
+    )
+    .await;
     Ok(issued)
 }
 
 /// `/temporary`: the citizen signs in with a temporary access code; returns the
 /// account and until when the access lasts.
-pub async fn redeem_temporary(svc: &Services, login: &str, code: &str, ip: Option<IpAddr>) -> Result<(UserRow, i64), CodeError> {
+pub async fn redeem_temporary(
+    svc: &Services,
+    login: &str,
+    code: &str,
+    ip: Option<IpAddr>,
+) -> Result<(UserRow, i64), CodeError> {
     let user = account_named(svc, login).await?;
     let row = redeem(svc, Kind::Temporary, user.as_ref(), code, ip).await?;
     let user = user.ok_or(CodeError::Invalid)?;

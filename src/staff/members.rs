@@ -118,7 +118,12 @@ async fn hash(password: SecretString) -> Result<String, StaffError> {
 }
 
 /// Creates a member with a generated initial password, returned once.
-pub async fn create(db: &DbPool, audit: &Audit, actor: &str, spec: &StaffSpec) -> Result<(StaffView, SecretString), StaffError> {
+pub async fn create(
+    db: &DbPool,
+    audit: &Audit,
+    actor: &str,
+    spec: &StaffSpec,
+) -> Result<(StaffView, SecretString), StaffError> {
     let (username, phone, roles) = checked(spec)?;
     let password = SecretString::from(random_token(18));
     let at = now();
@@ -180,7 +185,12 @@ pub async fn update(db: &DbPool, audit: &Audit, actor: &str, spec: &StaffSpec) -
 
 /// Replaces a member's password with a generated one, returned once (a lockout from
 /// wrong passwords still runs out by itself).
-pub async fn reset_password(db: &DbPool, audit: &Audit, actor: &str, username: &str) -> Result<SecretString, StaffError> {
+pub async fn reset_password(
+    db: &DbPool,
+    audit: &Audit,
+    actor: &str,
+    username: &str,
+) -> Result<SecretString, StaffError> {
     let mut row = find(db, username).await?;
     let password = SecretString::from(random_token(18));
     row.password_hash = hash(password.clone()).await?;
@@ -213,9 +223,7 @@ fn failures_key(svc: &Services, username: &str) -> String {
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_password(&SecretString::from(random_token(16))).expect("hashing a random password works")
-    })
+    DUMMY.get_or_init(|| hash_password(&SecretString::from(random_token(16))).expect("hashing a random password works"))
 }
 
 /// Why a staff sign-in failed (one answer for unknown, wrong and disabled).
@@ -253,7 +261,9 @@ pub async fn check_password(
 ) -> Result<StaffRow, SignInError> {
     let key = failures_key(svc, username);
     if svc.state.count(&key).await? >= MAX_FAILURES {
-        svc.audit.record(AuditEvent::failure(AuditKind::StaffLoginFailed).ip(ip).detail(json!({ "locked": true }))).await;
+        svc.audit
+            .record(AuditEvent::failure(AuditKind::StaffLoginFailed).ip(ip).detail(json!({ "locked": true })))
+            .await;
         return Err(SignInError::Locked);
     }
     let name = username.trim().to_lowercase();

@@ -103,7 +103,8 @@ pub async fn open_by_staff(
 ) -> Result<RequestRow, StaffError> {
     staff.require(svc, Action::OpenSupportRequest).await?;
     let row = insert(svc, user_id.clone(), contact, description, &staff.actor()).await?;
-    audit(svc, staff, Action::OpenSupportRequest, user_id.as_deref(), "support request", json!({ "request": row.id })).await;
+    audit(svc, staff, Action::OpenSupportRequest, user_id.as_deref(), "support request", json!({ "request": row.id }))
+        .await;
     Ok(row)
 }
 
@@ -141,7 +142,15 @@ pub async fn escalate(svc: &Services, staff: &Staff, id: &str, note: &str) -> Re
         return Err(StaffError::Refused("the request changed meanwhile; reload it".into()));
     }
     event(svc, &row.id, &staff.actor(), &format!("escalated_to_{}", TIERS[(row.tier - 1) as usize]), &note).await?;
-    audit(svc, staff, Action::WorkSupportRequests, row.user_id.as_deref(), &note, json!({ "request": row.id, "tier": row.tier })).await;
+    audit(
+        svc,
+        staff,
+        Action::WorkSupportRequests,
+        row.user_id.as_deref(),
+        &note,
+        json!({ "request": row.id, "tier": row.tier }),
+    )
+    .await;
     Ok(row)
 }
 
@@ -163,7 +172,15 @@ pub async fn resolve(svc: &Services, staff: &Staff, id: &str, resolution: &str) 
         return Err(StaffError::Refused("the request changed meanwhile; reload it".into()));
     }
     event(svc, &row.id, &staff.actor(), "resolved", &resolution).await?;
-    audit(svc, staff, Action::WorkSupportRequests, row.user_id.as_deref(), &resolution, json!({ "request": row.id, "resolved_at_tier": tier })).await;
+    audit(
+        svc,
+        staff,
+        Action::WorkSupportRequests,
+        row.user_id.as_deref(),
+        &resolution,
+        json!({ "request": row.id, "resolved_at_tier": tier }),
+    )
+    .await;
     Ok(row)
 }
 
@@ -185,7 +202,13 @@ pub async fn show(svc: &Services, staff: &Staff, id: &str) -> Result<(RequestRow
 }
 
 /// One page of requests.
-pub async fn page(svc: &Services, staff: &Staff, status: &str, q: &str, number: i64) -> Result<Page<RequestRow>, StaffError> {
+pub async fn page(
+    svc: &Services,
+    staff: &Staff,
+    status: &str,
+    q: &str,
+    number: i64,
+) -> Result<Page<RequestRow>, StaffError> {
     require_read(svc, staff).await?;
     let status = matches!(status, "open" | "resolved").then(|| status.to_owned());
     let (offset, limit) = Page::<RequestRow>::window(number);

@@ -70,7 +70,8 @@ pub async fn member(app: &TestApp, username: &str, roles: &[&str], phone: &str) 
         office: OFFICE.into(),
         disabled: false,
     };
-    let (_, password) = vhod::staff::members::create(&app.services.db, &audit, "test", &spec).await.expect("create staff");
+    let (_, password) =
+        vhod::staff::members::create(&app.services.db, &audit, "test", &spec).await.expect("create staff");
     secrecy::ExposeSecret::expose_secret(&password).to_owned()
 }
 
@@ -259,7 +260,11 @@ async fn staff_sign_in_takes_a_password_and_a_code_and_locks_out_guessing() {
     let code_page = b.get(location(&app, &sent)).send().await.unwrap().text().await.unwrap();
     let wrong = b
         .post(app.url("/staff/login/code"))
-        .form(&[("csrf", hidden(&code_page, "csrf").as_str()), ("tx", hidden(&code_page, "tx").as_str()), ("code", "000000")])
+        .form(&[
+            ("csrf", hidden(&code_page, "csrf").as_str()),
+            ("tx", hidden(&code_page, "tx").as_str()),
+            ("code", "000000"),
+        ])
         .send()
         .await
         .unwrap();
@@ -292,6 +297,9 @@ async fn staff_sign_in_takes_a_password_and_a_code_and_locks_out_guessing() {
     assert_eq!(desk.get(&app, "/staff/citizens").await.0, 303);
 }
 
+/// (member, method, path, form) of a request that must be refused.
+type Case<'a> = (&'a Desk, &'a str, String, Vec<(String, String)>);
+
 #[actix_web::test]
 async fn each_role_is_refused_outside_its_rights_and_refusals_are_audited() {
     let sms = SmsFake::start();
@@ -306,7 +314,7 @@ async fn each_role_is_refused_outside_its_rights_and_refusals_are_audited() {
     let mut form = identity("Кузнецова", &snils(12), "4512 000012");
     form.extend(pairs(&[("channel", "in_person"), ("document_type", "passport_ru"), ("reason", "test")]));
     // (member, method, path, expected status)
-    let cases: Vec<(&Desk, &str, String, Vec<(String, String)>)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (&partner, "get", "/staff/citizens?q=Смирнова".into(), vec![]),
         (&post, "get", format!("/staff/citizens/{citizen}"), vec![]),
         (&post, "post", "/staff/citizens".into(), form.clone()),
@@ -314,7 +322,12 @@ async fn each_role_is_refused_outside_its_rights_and_refusals_are_audited() {
         (&auditor, "post", format!("/staff/citizens/{citizen}/activation"), pairs(&[("reason", "x")])),
         (&mfc, "post", format!("/staff/citizens/{citizen}/temporary"), pairs(&[("hours", "2"), ("reason", "x")])),
         (&support, "post", format!("/staff/citizens/{citizen}/confirm"), form.clone()),
-        (&mfc, "post", "/staff/post".into(), pairs(&[("reference", "X"), ("document", "4512 000012"), ("reason", "x")])),
+        (
+            &mfc,
+            "post",
+            "/staff/post".into(),
+            pairs(&[("reference", "X"), ("document", "4512 000012"), ("reason", "x")]),
+        ),
         (&partner, "get", "/staff/audit".into(), vec![]),
         (&mfc, "get", "/staff/support/report".into(), vec![]),
         (&auditor, "post", "/staff/attorneys".into(), pairs(&[("principal", &citizen), ("reason", "x")])),
@@ -322,16 +335,13 @@ async fn each_role_is_refused_outside_its_rights_and_refusals_are_audited() {
         (&support, "get", "/staff/applications".into(), vec![]),
     ];
     for (who, method, path, fields) in cases {
-        let status = if method == "get" { who.get(&app, &path).await.0 } else { who.post(&app, &path, &fields).await.0 };
+        let status =
+            if method == "get" { who.get(&app, &path).await.0 } else { who.post(&app, &path, &fields).await.0 };
         assert_eq!(status, 403, "{method} {path}");
     }
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let refusals = app
-        .audit_events()
-        .await
-        .into_iter()
-        .filter(|e| e.kind == "staff.action" && e.outcome == "failure")
-        .count();
+    let refusals =
+        app.audit_events().await.into_iter().filter(|e| e.kind == "staff.action" && e.outcome == "failure").count();
     assert!(refusals >= 13, "every refusal is audited ({refusals})");
     // What each may do works.
     assert_eq!(auditor.get(&app, "/staff/audit").await.0, 200);
@@ -341,7 +351,13 @@ async fn each_role_is_refused_outside_its_rights_and_refusals_are_audited() {
     assert_eq!(post.get(&app, "/staff/post").await.0, 200);
     assert_eq!(partner.get(&app, "/staff/applications/new").await.0, 200);
     // A form without the member's CSRF token is refused.
-    let response = mfc.b.post(app.url(&format!("/staff/citizens/{citizen}/activation"))).form(&[("reason", "x")]).send().await.unwrap();
+    let response = mfc
+        .b
+        .post(app.url(&format!("/staff/citizens/{citizen}/activation")))
+        .form(&[("reason", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
 }
 
@@ -350,17 +366,45 @@ async fn staff_are_managed_through_the_cli_and_the_admin_api() {
     let sms = SmsFake::start();
     let app = assisted_app(&sms).await;
     let out = app.cli(&[
-        "--json", "staff", "create", "--username", "Petr", "--name", "Пётр Сидоров", "--phone", "8 (999) 000-00-21",
-        "--role", "post_operator", "--office", "Почта 101000",
+        "--json",
+        "staff",
+        "create",
+        "--username",
+        "Petr",
+        "--name",
+        "Пётр Сидоров",
+        "--phone",
+        "8 (999) 000-00-21",
+        "--role",
+        "post_operator",
+        "--office",
+        "Почта 101000",
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["username"], "petr");
     assert_eq!(created["phone"], "+79990000021");
     let password = created["initial_password"].as_str().unwrap().to_owned();
-    let bad = app.cli(&["staff", "create", "--username", "xname", "--name", "X", "--phone", "+79990000022", "--role", "boss", "--office", "O"]);
+    let bad = app.cli(&[
+        "staff",
+        "create",
+        "--username",
+        "xname",
+        "--name",
+        "X",
+        "--phone",
+        "+79990000022",
+        "--role",
+        "boss",
+        "--office",
+        "O",
+    ]);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role `boss`"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown role `boss`"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     let clerk = sign_in_staff(&app, &sms, "petr", &password, "+79990000021").await;
     assert_eq!(clerk.get(&app, "/staff/post").await.0, 200);
     // The admin API changes roles and disables; a disabled member's session ends.
@@ -409,10 +453,7 @@ async fn staff_are_managed_through_the_cli_and_the_admin_api() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let events = app.audit_events().await;
     for action in ["staff_created", "staff_updated", "staff_password_reset"] {
-        assert!(
-            events.iter().any(|e| e.kind == "staff.action" && e.detail.contains(action)),
-            "{action} audited"
-        );
+        assert!(events.iter().any(|e| e.kind == "staff.action" && e.detail.contains(action)), "{action} audited");
     }
 }
 
@@ -427,7 +468,9 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     let (status, html, _) = mfc.post(&app, "/staff/citizens", &form).await;
     assert_eq!(status, 400);
     assert!(html.contains("data-field=\"snils\"") && html.contains("value=\"Смирнова\""), "{html}");
-    let (_, html, _) = mfc.post(&app, "/staff/citizens", &form.iter().filter(|(k, _)| k != "reason").cloned().collect::<Vec<_>>()).await;
+    let (_, html, _) = mfc
+        .post(&app, "/staff/citizens", &form.iter().filter(|(k, _)| k != "reason").cloned().collect::<Vec<_>>())
+        .await;
     assert!(html.contains("data-field=\"reason\""), "a reason is required");
     // A citizen without phone or e-mail: the account is confirmed and a code printed.
     let (id, code) = register_in_person(&app, &mfc, "Смирнова", 31, "").await;
@@ -440,7 +483,11 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     let confirmed = history.iter().find(|h| h.level == "confirmed").expect("confirmed in the history");
     assert_eq!(confirmed.method, "in_person");
     assert_eq!(confirmed.verifier, "staff:olga");
-    assert!(confirmed.evidence.contains(OFFICE) && confirmed.evidence.contains("passport_ru"), "{}", confirmed.evidence);
+    assert!(
+        confirmed.evidence.contains(OFFICE) && confirmed.evidence.contains("passport_ru"),
+        "{}",
+        confirmed.evidence
+    );
     // Registering the same SNILS again is refused.
     let mut again = identity("Смирнова", &snils(31), "4531 000031");
     again.extend(pairs(&[("channel", "in_person"), ("document_type", "passport_ru"), ("reason", "лично")]));
@@ -455,24 +502,30 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     // The password works: a relying party sees a confirmed account.
     let client = crate::flow::web_client(&app, "portal", "portal.example", |_| {}).await;
     let tokens = crate::flow::code_flow_tokens(&app, &browser(), &client, &["openid"], (&login, PASSWORD)).await;
-    let claims = openidconnect::TokenResponse::id_token(&tokens).unwrap().claims(&client.rp.id_token_verifier(), |_: Option<&openidconnect::Nonce>| Ok(())).unwrap();
+    let claims = openidconnect::TokenResponse::id_token(&tokens)
+        .unwrap()
+        .claims(&client.rp.id_token_verifier(), |_: Option<&openidconnect::Nonce>| Ok(()))
+        .unwrap();
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), "urn:vhod:acr:confirmed");
     // Guessing kills a code: five wrong entries, then even the right one fails.
     let (second, _) = register_in_person(&app, &mfc, "Орлова", 32, "").await;
-    let (_, html, _) = mfc.post(&app, &format!("/staff/citizens/{second}/activation"), &pairs(&[("reason", "потеряла бланк")])).await;
+    let (_, html, _) =
+        mfc.post(&app, &format!("/staff/citizens/{second}/activation"), &pairs(&[("reason", "потеряла бланк")])).await;
     let (fresh, _) = printed_code(&html);
     for _ in 0..5 {
         assert_eq!(activate(&app, &snils(32), "AAAA-BBBB-CCCC").await.0, 400);
     }
     assert_eq!(activate(&app, &snils(32), &fresh).await.0, 400, "the code died after five wrong entries");
     // Expired codes do not work.
-    let (_, html, _) = mfc.post(&app, &format!("/staff/citizens/{second}/activation"), &pairs(&[("reason", "ещё раз")])).await;
+    let (_, html, _) =
+        mfc.post(&app, &format!("/staff/citizens/{second}/activation"), &pairs(&[("reason", "ещё раз")])).await;
     let (late, reference) = printed_code(&html);
     app.services
         .db
         .run(move |c| {
             use diesel::prelude::*;
-            diesel::sql_query(format!("UPDATE assisted_codes SET expires_at = 1 WHERE id = '{reference}'")).execute(c)?;
+            diesel::sql_query(format!("UPDATE assisted_codes SET expires_at = 1 WHERE id = '{reference}'"))
+                .execute(c)?;
             Ok(())
         })
         .await
@@ -482,7 +535,12 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     let b = browser();
     let (third, _) = {
         let mut form = identity("Волкова", &snils(33), "4533 000033");
-        form.extend(pairs(&[("channel", "phone"), ("phone", "+79161230033"), ("delivery", "read_out"), ("reason", "звонок")]));
+        form.extend(pairs(&[
+            ("channel", "phone"),
+            ("phone", "+79161230033"),
+            ("delivery", "read_out"),
+            ("reason", "звонок"),
+        ]));
         let cc = desk(&app, &sms, "callc", &["callcenter_operator"], "+79990000032").await;
         let (status, html, _) = cc.post(&app, "/staff/citizens", &form).await;
         assert_eq!(status, 201, "{html}");
@@ -495,9 +553,14 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     assert_eq!(status, 200, "{html}");
     assert_eq!(level_of(&app, &third).await, "confirmed");
     // The audit trail names the member, the office, the citizen and the reason.
-    for (action, citizen) in [("register_in_person", &id), ("confirm_in_person", &third), ("issue_activation_code", &second)] {
+    for (action, citizen) in
+        [("register_in_person", &id), ("confirm_in_person", &third), ("issue_activation_code", &second)]
+    {
         let events = staff_events(&app, action).await;
-        let event = events.iter().find(|e| e.subject.as_deref() == Some(citizen.as_str())).unwrap_or_else(|| panic!("{action}"));
+        let event = events
+            .iter()
+            .find(|e| e.subject.as_deref() == Some(citizen.as_str()))
+            .unwrap_or_else(|| panic!("{action}"));
         assert_eq!(event.actor.as_deref(), Some("staff:olga"));
         let detail: Value = serde_json::from_str(&event.detail).unwrap();
         assert_eq!(detail["office"], OFFICE);
@@ -526,7 +589,12 @@ async fn a_call_centre_registers_by_phone_never_confirmed_and_the_sms_code_activ
     let app = assisted_app(&sms).await;
     let cc = desk(&app, &sms, "callc", &["callcenter_operator"], "+79990000041").await;
     let mut form = identity("Зайцева", &snils(41), "4541 000041");
-    form.extend(pairs(&[("channel", "phone"), ("phone", "8 916 123-00-41"), ("delivery", "sms"), ("reason", "звонок на 122")]));
+    form.extend(pairs(&[
+        ("channel", "phone"),
+        ("phone", "8 916 123-00-41"),
+        ("delivery", "sms"),
+        ("reason", "звонок на 122"),
+    ]));
     let (status, html, _) = cc.post(&app, "/staff/citizens", &form).await;
     assert_eq!(status, 201, "{html}");
     let id = citizen_link(&html);

@@ -13,7 +13,13 @@ use crate::flow::{browser, hidden, web_client};
 use crate::helpers::TestApp;
 
 /// A standard account with a password, signed in in the returned browser.
-async fn standard_citizen(app: &TestApp, sms: &SmsFake, cc: &Desk, seed: u32, phone: &str) -> (String, reqwest::Client) {
+async fn standard_citizen(
+    app: &TestApp,
+    sms: &SmsFake,
+    cc: &Desk,
+    seed: u32,
+    phone: &str,
+) -> (String, reqwest::Client) {
     let mut form = identity("Морозова", &snils(seed), &format!("46{:02} {:06}", seed % 100, seed));
     form.extend(pairs(&[("channel", "phone"), ("phone", phone), ("delivery", "sms"), ("reason", "звонок")]));
     let (status, html, _) = cc.post(app, "/staff/citizens", &form).await;
@@ -64,31 +70,55 @@ async fn a_post_office_confirms_a_printed_code_and_the_citizen_enters_it() {
     assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 5000, "a PDF with the embedded font");
     // Before the post office saw it, the code does not confirm.
     let (csrf, _) = account_csrf(&app, &b).await;
-    let early = b.post(app.url("/account/post/confirm")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    let early = b
+        .post(app.url("/account/post/confirm"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(early.status(), 409);
     // The clerk must see the document the code was issued for.
     let wrong = pairs(&[("reference", &reference), ("document", "9999 999999"), ("reason", "бланк и паспорт")]);
     let (status, html, _) = clerk.post(&app, "/staff/post", &wrong).await;
     assert_eq!(status, 400);
     assert!(html.contains("data-field=\"document\""), "{html}");
-    let right = pairs(&[("reference", &reference.to_lowercase()), ("document", "4651 000051"), ("reason", "бланк и паспорт")]);
+    let right =
+        pairs(&[("reference", &reference.to_lowercase()), ("document", "4651 000051"), ("reason", "бланк и паспорт")]);
     let (status, html, _) = clerk.post(&app, "/staff/post", &right).await;
     assert_eq!(status, 200, "{html}");
     assert_eq!(clerk.post(&app, "/staff/post", &right).await.0, 400, "presented once");
     let (csrf, html) = account_csrf(&app, &b).await;
     assert!(html.contains("id=\"post-reference\""));
-    let wrong = b.post(app.url("/account/post/confirm")).form(&[("csrf", csrf.as_str()), ("code", "AAAA-AAAA-AAAA")]).send().await.unwrap();
+    let wrong = b
+        .post(app.url("/account/post/confirm"))
+        .form(&[("csrf", csrf.as_str()), ("code", "AAAA-AAAA-AAAA")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 400);
-    let done = b.post(app.url("/account/post/confirm")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    let done = b
+        .post(app.url("/account/post/confirm"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(done.status(), 303);
     let id2 = id.clone();
     let user = app.services.db.run(move |c| vhod::db::models::user::find_by_id(c, &id2)).await.unwrap().unwrap();
     assert_eq!(user.account_level, "confirmed");
-    let again = b.post(app.url("/account/post/confirm")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    let again = b
+        .post(app.url("/account/post/confirm"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 400, "single use");
-    let history = app.services.db.run(move |c| vhod::db::models::identity_verification::for_user(c, &id)).await.unwrap();
+    let history =
+        app.services.db.run(move |c| vhod::db::models::identity_verification::for_user(c, &id)).await.unwrap();
     assert!(history.iter().any(|h| h.level == "confirmed" && h.verifier == "staff:clerk"), "confirmed by the clerk");
-    assert!(staff_events(&app, "present_post_code").await.iter().any(|e| e.detail.contains("\"document_matches\":true")));
+    assert!(
+        staff_events(&app, "present_post_code").await.iter().any(|e| e.detail.contains("\"document_matches\":true"))
+    );
 }
 
 fn scan(name: &str, bytes: Vec<u8>) -> Part {
@@ -123,7 +153,8 @@ async fn partners_submit_applications_with_checked_scans_and_operators_decide() 
     let (status, html, _) = submit(&app, &ngo, 61, vec![scan("photo.gif", gif)]).await;
     assert_eq!(status, 400);
     assert!(html.contains("photo.gif: only PDF, JPEG and PNG"), "{html}");
-    let (status, html, _) = submit(&app, &ngo, 61, vec![scan("passport.pdf", b"<html>not a pdf</html>".to_vec())]).await;
+    let (status, html, _) =
+        submit(&app, &ngo, 61, vec![scan("passport.pdf", b"<html>not a pdf</html>".to_vec())]).await;
     assert_eq!(status, 400, "{html}");
     let mut big = b"%PDF-".to_vec();
     big.resize(5 * 1024 * 1024 + 10, b'x');
@@ -133,7 +164,8 @@ async fn partners_submit_applications_with_checked_scans_and_operators_decide() 
     let (status, _, _) = submit(&app, &ngo, 61, (0..6).map(|_| scan("a.pdf", pdf.clone())).collect()).await;
     assert_eq!(status, 400, "at most five files");
     // A good application.
-    let (status, _, location) = submit(&app, &ngo, 61, vec![scan("passport.pdf", pdf.clone()), scan("../../snils.png", png)]).await;
+    let (status, _, location) =
+        submit(&app, &ngo, 61, vec![scan("passport.pdf", pdf.clone()), scan("../../snils.png", png)]).await;
     assert_eq!(status, 303);
     let id = location.rsplit('/').next().unwrap().to_owned();
     let (status, html) = ngo.get(&app, &location).await;
@@ -153,20 +185,49 @@ async fn partners_submit_applications_with_checked_scans_and_operators_decide() 
     assert_eq!(other.get(&app, &file_link).await.0, 404);
     let (_, list) = other.get(&app, "/staff/applications").await;
     assert!(!list.contains(&id));
-    assert_eq!(ngo.post(&app, &format!("/staff/applications/{id}/decide"), &pairs(&[("decision", "approve"), ("reason", "x")])).await.0, 403);
+    assert_eq!(
+        ngo.post(
+            &app,
+            &format!("/staff/applications/{id}/decide"),
+            &pairs(&[("decision", "approve"), ("reason", "x")])
+        )
+        .await
+        .0,
+        403
+    );
     // The operator approves: an account and an activation code.
-    let (status, html, _) = mfc.post(&app, &format!("/staff/applications/{id}/decide"), &pairs(&[("decision", "approve"), ("reason", "документы в порядке")])).await;
+    let (status, html, _) = mfc
+        .post(
+            &app,
+            &format!("/staff/applications/{id}/decide"),
+            &pairs(&[("decision", "approve"), ("reason", "документы в порядке")]),
+        )
+        .await;
     assert_eq!(status, 200, "{html}");
     let (code, _) = printed_code(&html);
     assert_eq!(activate(&app, &snils(61), &code).await.0, 200);
-    assert_eq!(mfc.post(&app, &format!("/staff/applications/{id}/decide"), &pairs(&[("decision", "reject"), ("reason", "x")])).await.0, 409);
+    assert_eq!(
+        mfc.post(&app, &format!("/staff/applications/{id}/decide"), &pairs(&[("decision", "reject"), ("reason", "x")]))
+            .await
+            .0,
+        409
+    );
     // A rejection: the partner sees the reason; the history keeps every step.
     let (_, _, second) = submit(&app, &ngo, 62, vec![scan("p.pdf", pdf.clone())]).await;
     let second_id = second.rsplit('/').next().unwrap().to_owned();
-    let (status, _, _) = mfc.post(&app, &format!("/staff/applications/{second_id}/decide"), &pairs(&[("decision", "reject"), ("reason", "скан паспорта нечитаем")])).await;
+    let (status, _, _) = mfc
+        .post(
+            &app,
+            &format!("/staff/applications/{second_id}/decide"),
+            &pairs(&[("decision", "reject"), ("reason", "скан паспорта нечитаем")]),
+        )
+        .await;
     assert_eq!(status, 200);
     let (_, html) = ngo.get(&app, &second).await;
-    assert!(html.contains("скан паспорта нечитаем") && html.contains("submitted") && html.contains("rejected"), "{html}");
+    assert!(
+        html.contains("скан паспорта нечитаем") && html.contains("submitted") && html.contains("rejected"),
+        "{html}"
+    );
     // Lists filter by state and search by name.
     let (_, html) = mfc.get(&app, "/staff/applications?status=rejected").await;
     assert!(html.contains(&second_id) && !html.contains(&format!("/staff/applications/{id}\"")), "{html}");
@@ -190,7 +251,11 @@ async fn support_requests_move_through_three_tiers_with_timings_and_lists_page()
     let page = b.get(app.url("/support")).send().await.unwrap().text().await.unwrap();
     let opened = b
         .post(app.url("/support"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("contact", "+79161230071"), ("description", "не приходит SMS")])
+        .form(&[
+            ("csrf", hidden(&page, "csrf").as_str()),
+            ("contact", "+79161230071"),
+            ("description", "не приходит SMS"),
+        ])
         .send()
         .await
         .unwrap();
@@ -203,14 +268,29 @@ async fn support_requests_move_through_three_tiers_with_timings_and_lists_page()
     assert_ne!(id, "report");
     assert_eq!(mfc.post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "x")])).await.0, 403);
     assert_eq!(auditor.post(&app, &format!("/staff/support/{id}/resolve"), &pairs(&[("reason", "x")])).await.0, 403);
-    let (status, html, _) = support.post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "нужна проверка шлюза")])).await;
+    let (status, html, _) = support
+        .post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "нужна проверка шлюза")]))
+        .await;
     assert_eq!(status, 200, "{html}");
-    let (status, _, _) = support.post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "сбой оператора связи")])).await;
+    let (status, _, _) = support
+        .post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "сбой оператора связи")]))
+        .await;
     assert_eq!(status, 200);
-    assert_eq!(support.post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "x")])).await.0, 409, "three tiers");
-    let (status, html, _) = support.post(&app, &format!("/staff/support/{id}/resolve"), &pairs(&[("reason", "выдан временный доступ")])).await;
+    assert_eq!(
+        support.post(&app, &format!("/staff/support/{id}/escalate"), &pairs(&[("reason", "x")])).await.0,
+        409,
+        "three tiers"
+    );
+    let (status, html, _) = support
+        .post(&app, &format!("/staff/support/{id}/resolve"), &pairs(&[("reason", "выдан временный доступ")]))
+        .await;
     assert_eq!(status, 200);
-    assert!(html.contains("escalated_to_technical") && html.contains("escalated_to_escalation") && html.contains("resolved"), "{html}");
+    assert!(
+        html.contains("escalated_to_technical")
+            && html.contains("escalated_to_escalation")
+            && html.contains("resolved"),
+        "{html}"
+    );
     let (status, report) = auditor.get(&app, "/staff/support/report?lang=en").await;
     assert_eq!(status, 200);
     assert!(report.contains("3 — escalation") && report.contains("Mean time"), "{report}");

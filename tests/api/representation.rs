@@ -19,7 +19,12 @@ fn payload(jwt: &str) -> Value {
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
 
-async fn sign_in_citizen(app: &TestApp, b: &reqwest::Client, client: &WebClient, login: &str) -> openidconnect::core::CoreTokenResponse {
+async fn sign_in_citizen(
+    app: &TestApp,
+    b: &reqwest::Client,
+    client: &WebClient,
+    login: &str,
+) -> openidconnect::core::CoreTokenResponse {
     crate::flow::code_flow_tokens(app, b, client, &["openid", "profile"], (login, crate::assisted::PASSWORD)).await
 }
 
@@ -57,8 +62,16 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
     .await;
     let other = web_client(&app, "other", "other.example", |_| {}).await;
     // Recording checks its input.
-    let bad = pairs(&[("principal", &principal), ("representative", &principal), ("clients", "pension"), ("scopes", "openid"),
-                      ("valid_from", "2020-01-01"), ("valid_until", "2099-12-31"), ("document_ref", "77/1"), ("reason", "x")]);
+    let bad = pairs(&[
+        ("principal", &principal),
+        ("representative", &principal),
+        ("clients", "pension"),
+        ("scopes", "openid"),
+        ("valid_from", "2020-01-01"),
+        ("valid_until", "2099-12-31"),
+        ("document_ref", "77/1"),
+        ("reason", "x"),
+    ]);
     let (status, html, _) = mfc.post(&app, "/staff/attorneys", &bad).await;
     assert_eq!(status, 400);
     assert!(html.contains("data-field=\"representative\""), "{html}");
@@ -70,7 +83,12 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
     assert_eq!(payload(&own_token)["sub"], representative.as_str());
     let html = b.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Старикова"), "the power is listed: {html}");
-    let acted = b.post(app.url("/account/act")).form(&[("csrf", hidden(&html, "csrf").as_str()), ("power", power.as_str())]).send().await.unwrap();
+    let acted = b
+        .post(app.url("/account/act"))
+        .form(&[("csrf", hidden(&html, "csrf").as_str()), ("power", power.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(acted.status(), 303);
     let html = b.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("id=\"acting\""));
@@ -92,7 +110,9 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
     assert_eq!(info["family_name"], "Старикова");
     // Exceeded: an application the power does not cover.
     let started = start(&other.rp, &["openid"], &[]);
-    let Reached::Client(params) = follow(&app, &b, started.url, &other.redirect_uri).await else { panic!("an error redirect") };
+    let Reached::Client(params) = follow(&app, &b, started.url, &other.redirect_uri).await else {
+        panic!("an error redirect")
+    };
     assert_eq!(params["error"], "access_denied");
     // Token exchange: a client with the representative's token gets the same.
     let exchange = |scope: Option<&str>, subject: &str| {
@@ -137,7 +157,8 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
         .db
         .run(move |c| {
             use diesel::prelude::*;
-            diesel::sql_query(format!("UPDATE powers_of_attorney SET valid_until = 1000 WHERE id = '{id}'")).execute(c)?;
+            diesel::sql_query(format!("UPDATE powers_of_attorney SET valid_until = 1000 WHERE id = '{id}'"))
+                .execute(c)?;
             Ok(())
         })
         .await
@@ -150,7 +171,8 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
     let body: Value = exchange(None, &second).await.unwrap().json().await.unwrap();
     let delegated = body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.http.get(app.url("/userinfo")).bearer_auth(&delegated).send().await.unwrap().status(), 200);
-    let (status, _, _) = mfc.post(&app, "/staff/attorneys/revoke", &pairs(&[("id", &second), ("reason", "доверитель отозвал")])).await;
+    let (status, _, _) =
+        mfc.post(&app, "/staff/attorneys/revoke", &pairs(&[("id", &second), ("reason", "доверитель отозвал")])).await;
     assert_eq!(status, 200);
     assert_eq!(app.http.get(app.url("/userinfo")).bearer_auth(&delegated).send().await.unwrap().status(), 401);
     let introspected: Value = app
@@ -179,28 +201,49 @@ async fn support_grants_temporary_access_that_relying_parties_see_and_can_refuse
     let mfc = desk(&app, &sms, "mfc", &["mfc_operator"], "+79990000091").await;
     let support = desk(&app, &sms, "help", &["support"], "+79990000092").await;
     let (citizen, _) = register_in_person(&app, &mfc, "Ткачёва", 91, "+79161230091").await;
-    let (status, html, _) = support.post(&app, &format!("/staff/citizens/{citizen}/temporary"), &pairs(&[("hours", "100"), ("reason", "x")])).await;
+    let (status, html, _) = support
+        .post(&app, &format!("/staff/citizens/{citizen}/temporary"), &pairs(&[("hours", "100"), ("reason", "x")]))
+        .await;
     assert_eq!(status, 400, "at most 72 hours: {html}");
-    let (status, html, _) = support.post(&app, &format!("/staff/citizens/{citizen}/temporary"), &pairs(&[("hours", "2"), ("reason", "потерян телефон, личность установлена по вопросам")])).await;
+    let (status, html, _) = support
+        .post(
+            &app,
+            &format!("/staff/citizens/{citizen}/temporary"),
+            &pairs(&[("hours", "2"), ("reason", "потерян телефон, личность установлена по вопросам")]),
+        )
+        .await;
     assert_eq!(status, 201, "{html}");
     let (code, _) = printed_code(&html);
-    let portal = web_client(&app, "portal", "portal.example", |s| s.scopes = vec!["openid profile snils phone".into()]).await;
+    let portal =
+        web_client(&app, "portal", "portal.example", |s| s.scopes = vec!["openid profile snils phone".into()]).await;
     // A relying party that accepts temporary access gets restricted scopes and the acr.
     let b = browser();
     let started = start(&portal.rp, &["openid", "profile", "snils"], &[("acr_values", "urn:vhod:acr:temporary")]);
-    let Reached::Login { html } = follow(&app, &b, started.url.clone(), &portal.redirect_uri).await else { panic!("login") };
+    let Reached::Login { html } = follow(&app, &b, started.url.clone(), &portal.redirect_uri).await else {
+        panic!("login")
+    };
     let rid = hidden(&html, "rid");
     let page = b.get(app.url(&format!("/temporary?rid={rid}"))).send().await.unwrap().text().await.unwrap();
     let wrong = b
         .post(app.url("/temporary"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("rid", rid.as_str()), ("username", "+79161230091"), ("code", "AAAA-AAAA-AAAA")])
+        .form(&[
+            ("csrf", hidden(&page, "csrf").as_str()),
+            ("rid", rid.as_str()),
+            ("username", "+79161230091"),
+            ("code", "AAAA-AAAA-AAAA"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(wrong.status(), 400);
     let signed = b
         .post(app.url("/temporary"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("rid", rid.as_str()), ("username", "+79161230091"), ("code", code.as_str())])
+        .form(&[
+            ("csrf", hidden(&page, "csrf").as_str()),
+            ("rid", rid.as_str()),
+            ("username", "+79161230091"),
+            ("code", code.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -224,7 +267,12 @@ async fn support_grants_temporary_access_that_relying_parties_see_and_can_refuse
     let page = b2.get(app.url("/temporary")).send().await.unwrap().text().await.unwrap();
     let again = b2
         .post(app.url("/temporary"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("rid", ""), ("username", "+79161230091"), ("code", code.as_str())])
+        .form(&[
+            ("csrf", hidden(&page, "csrf").as_str()),
+            ("rid", ""),
+            ("username", "+79161230091"),
+            ("code", code.as_str()),
+        ])
         .send()
         .await
         .unwrap();

@@ -61,7 +61,9 @@ pub async fn applications(req: HttpRequest, query: web::Query<ListQuery>, svc: w
             q: query.q.clone(),
             statuses: ["", "submitted", "approved", "rejected"]
                 .iter()
-                .map(|s| ((*s).to_owned(), if s.is_empty() { l.pick("все", "all").to_owned() } else { status_label(l, s) }))
+                .map(|s| {
+                    ((*s).to_owned(), if s.is_empty() { l.pick("все", "all").to_owned() } else { status_label(l, s) })
+                })
                 .collect(),
             status: query.status.clone(),
             status_label: l.pick("Состояние", "State").into(),
@@ -104,7 +106,10 @@ pub async fn applications(req: HttpRequest, query: web::Query<ListQuery>, svc: w
 fn application_form_view(ctx: &Ctx, values: &HashMap<String, String>) -> super::view::View {
     let l = ctx.locale;
     let mut fields = identity_fields(l, values);
-    fields.push(Field { autocomplete: "tel", ..Field::new("tel", "phone", l.pick("Телефон", "Phone"), field(values, "phone")) });
+    fields.push(Field {
+        autocomplete: "tel",
+        ..Field::new("tel", "phone", l.pick("Телефон", "Phone"), field(values, "phone"))
+    });
     fields.push(Field::new(
         "file",
         "files",
@@ -112,7 +117,8 @@ fn application_form_view(ctx: &Ctx, values: &HashMap<String, String>) -> super::
         "",
     ));
     let mut view = page(ctx, l.pick("Новая заявка на регистрацию", "New registration application"));
-    let mut block = form_block(ctx, "application", "", "/staff/applications".into(), fields, l.pick("Подать заявку", "Submit"));
+    let mut block =
+        form_block(ctx, "application", "", "/staff/applications".into(), fields, l.pick("Подать заявку", "Submit"));
     if let Some(form) = block.form.as_mut() {
         form.multipart = true;
     }
@@ -284,7 +290,13 @@ async fn application_view(svc: &Services, ctx: &Ctx, id: &str) -> Result<super::
                     "approve",
                     &[("approve", l.pick("Одобрить", "Approve")), ("reject", l.pick("Отклонить", "Reject"))],
                 ),
-                Field::new("text", "reason", l.pick("Основание или причина отказа", "Reason (shown to the partner on rejection)"), "").required(),
+                Field::new(
+                    "text",
+                    "reason",
+                    l.pick("Основание или причина отказа", "Reason (shown to the partner on rejection)"),
+                    "",
+                )
+                .required(),
             ],
             l.pick("Принять решение", "Decide"),
         ));
@@ -302,7 +314,9 @@ fn history_table(l: Locale, history: &[crate::db::models::support_request::CaseE
         ],
         rows: history
             .iter()
-            .map(|e| vec![(when(e.at), None), (e.actor.clone(), None), (e.action.clone(), None), (e.detail.clone(), None)])
+            .map(|e| {
+                vec![(when(e.at), None), (e.actor.clone(), None), (e.action.clone(), None), (e.detail.clone(), None)]
+            })
             .collect(),
         empty: "—".into(),
         ..Table::default()
@@ -311,7 +325,11 @@ fn history_table(l: Locale, history: &[crate::db::models::support_request::CaseE
 
 /// `GET /staff/applications/{id}/files/{file}`: the scan, as an attachment with the
 /// sniffed type.
-pub async fn application_file(req: HttpRequest, path: web::Path<(String, String)>, svc: web::Data<Services>) -> HttpResponse {
+pub async fn application_file(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let ctx = match staff_of(&req, &svc).await {
         Ok(ctx) => ctx,
         Err(response) => return response,
@@ -329,7 +347,12 @@ pub async fn application_file(req: HttpRequest, path: web::Path<(String, String)
 }
 
 /// `POST /staff/applications/{id}/decide`.
-pub async fn decide_application(req: HttpRequest, path: web::Path<String>, form: Fields, svc: web::Data<Services>) -> HttpResponse {
+pub async fn decide_application(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Fields,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
         Ok(ctx) => ctx,
         Err(response) => return response,
@@ -426,8 +449,12 @@ pub async fn open_request(req: HttpRequest, form: Fields, svc: web::Data<Service
         Err(response) => return response,
     };
     let user = Some(field(&form, "user_id").trim().to_owned()).filter(|u| !u.is_empty());
-    match support_service::open_by_staff(&svc, &ctx.staff, user, field(&form, "contact"), field(&form, "description")).await {
-        Ok(row) => HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/support/{}", row.id))).finish(),
+    match support_service::open_by_staff(&svc, &ctx.staff, user, field(&form, "contact"), field(&form, "description"))
+        .await
+    {
+        Ok(row) => {
+            HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/support/{}", row.id))).finish()
+        }
         Err(e) => failure(&req, &ctx, e, None),
     }
 }
@@ -513,12 +540,22 @@ async fn move_request(req: HttpRequest, id: &str, form: Fields, svc: &Services, 
 }
 
 /// `POST /staff/support/{id}/escalate`.
-pub async fn escalate_request(req: HttpRequest, path: web::Path<String>, form: Fields, svc: web::Data<Services>) -> HttpResponse {
+pub async fn escalate_request(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Fields,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     move_request(req, &path, form, &svc, true).await
 }
 
 /// `POST /staff/support/{id}/resolve`.
-pub async fn resolve_request(req: HttpRequest, path: web::Path<String>, form: Fields, svc: web::Data<Services>) -> HttpResponse {
+pub async fn resolve_request(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Fields,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     move_request(req, &path, form, &svc, false).await
 }
 

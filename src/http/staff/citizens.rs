@@ -105,8 +105,13 @@ fn document_fields(l: Locale, values: &HashMap<String, String>) -> Vec<Field> {
 }
 
 fn reason_field(l: Locale, values: &HashMap<String, String>) -> Field {
-    Field::new("text", "reason", l.pick("Основание (для журнала)", "Reason (for the audit trail)"), field(values, "reason"))
-        .required()
+    Field::new(
+        "text",
+        "reason",
+        l.pick("Основание (для журнала)", "Reason (for the audit trail)"),
+        field(values, "reason"),
+    )
+    .required()
 }
 
 fn document_check(values: &HashMap<String, String>) -> DocumentCheck {
@@ -173,10 +178,16 @@ pub async fn citizens(req: HttpRequest, query: web::Query<ListQuery>, svc: web::
     let mut view = page(&ctx, l.pick("Граждане", "Citizens"));
     let mut links = Vec::new();
     if ctx.staff.may(Action::RegisterInPerson) {
-        links.push(("/staff/citizens/new?channel=in_person".into(), l.pick("Зарегистрировать лично (МФЦ)", "Register in person (service centre)").into()));
+        links.push((
+            "/staff/citizens/new?channel=in_person".into(),
+            l.pick("Зарегистрировать лично (МФЦ)", "Register in person (service centre)").into(),
+        ));
     }
     if ctx.staff.may(Action::RegisterByPhone) {
-        links.push(("/staff/citizens/new?channel=phone".into(), l.pick("Зарегистрировать по телефону", "Register by phone").into()));
+        links.push((
+            "/staff/citizens/new?channel=phone".into(),
+            l.pick("Зарегистрировать по телефону", "Register by phone").into(),
+        ));
     }
     view.blocks.push(Block { id: "citizens".into(), table: Some(table), links, ..Block::default() });
     render(StatusCode::OK, l, &view)
@@ -194,7 +205,10 @@ fn registration_view(ctx: &Ctx, channel: &str, values: &HashMap<String, String>)
     let in_person = channel == "in_person";
     let mut fields = vec![Field::new("hidden", "channel", "", channel)];
     fields.extend(identity_fields(l, values));
-    fields.push(Field { autocomplete: "tel", ..Field::new("tel", "phone", l.pick("Телефон", "Phone"), field(values, "phone")) });
+    fields.push(Field {
+        autocomplete: "tel",
+        ..Field::new("tel", "phone", l.pick("Телефон", "Phone"), field(values, "phone"))
+    });
     if in_person {
         fields.extend(document_fields(l, values));
     } else {
@@ -202,7 +216,10 @@ fn registration_view(ctx: &Ctx, channel: &str, values: &HashMap<String, String>)
             "delivery",
             l.pick("Как передать код активации", "How to hand over the activation code"),
             field(values, "delivery"),
-            &[("sms", l.pick("SMS на этот телефон", "SMS to this phone")), ("read_out", l.pick("Продиктовать", "Read it out"))],
+            &[
+                ("sms", l.pick("SMS на этот телефон", "SMS to this phone")),
+                ("read_out", l.pick("Продиктовать", "Read it out")),
+            ],
         ));
     }
     fields.push(reason_field(l, values));
@@ -250,11 +267,26 @@ pub async fn register(req: HttpRequest, form: Fields, svc: web::Data<Services>) 
     let channel = if field(&form, "channel") == "in_person" { "in_person" } else { "phone" };
     let identity = identity_form(&form);
     let result = if channel == "in_person" {
-        service::register_in_person(&svc, &ctx.staff, &identity, &document_check(&form), field(&form, "phone"), field(&form, "reason"))
-            .await
-            .map(|(user, issued)| (user, issued, false))
+        service::register_in_person(
+            &svc,
+            &ctx.staff,
+            &identity,
+            &document_check(&form),
+            field(&form, "phone"),
+            field(&form, "reason"),
+        )
+        .await
+        .map(|(user, issued)| (user, issued, false))
     } else {
-        service::register_by_phone(&svc, &ctx.staff, &identity, field(&form, "phone"), field(&form, "delivery"), field(&form, "reason")).await
+        service::register_by_phone(
+            &svc,
+            &ctx.staff,
+            &identity,
+            field(&form, "phone"),
+            field(&form, "delivery"),
+            field(&form, "reason"),
+        )
+        .await
     };
     let (user, issued, sent) = match result {
         Ok(done) => done,
@@ -268,7 +300,10 @@ pub async fn register(req: HttpRequest, form: Fields, svc: web::Data<Services>) 
             "Print this and hand it to the citizen: with this code they set a password at /activate.",
         )
     } else {
-        l.pick("Продиктуйте код гражданину: он задаст пароль на странице /activate.", "Read the code out: the citizen sets a password at /activate.")
+        l.pick(
+            "Продиктуйте код гражданину: он задаст пароль на странице /activate.",
+            "Read the code out: the citizen sets a password at /activate.",
+        )
     };
     let mut view = page(&ctx, l.pick("Гражданин зарегистрирован", "Citizen registered"));
     view.notice = Some(format!(
@@ -285,7 +320,12 @@ pub async fn register(req: HttpRequest, form: Fields, svc: web::Data<Services>) 
     render(StatusCode::CREATED, l, &view)
 }
 
-async fn card_view(svc: &Services, ctx: &Ctx, user: &UserRow, values: &HashMap<String, String>) -> Result<View, crate::staff::StaffError> {
+async fn card_view(
+    svc: &Services,
+    ctx: &Ctx,
+    user: &UserRow,
+    values: &HashMap<String, String>,
+) -> Result<View, crate::staff::StaffError> {
     let l = ctx.locale;
     let document = IdDocument::of(user);
     let mut view = page(ctx, &name_of(user));
@@ -305,7 +345,10 @@ async fn card_view(svc: &Services, ctx: &Ctx, user: &UserRow, values: &HashMap<S
                 l.pick("Проверка в реестре", "Registry check").into(),
                 user.registry_status.as_deref().map(|s| i18n::registry_status(l, s)).unwrap_or_default().into(),
             ),
-            (l.pick("Пароль задан", "Password set").into(), if user.password_hash.is_some() { l.pick("да", "yes") } else { l.pick("нет", "no") }.into()),
+            (
+                l.pick("Пароль задан", "Password set").into(),
+                if user.password_hash.is_some() { l.pick("да", "yes") } else { l.pick("нет", "no") }.into(),
+            ),
         ],
         ..Block::default()
     });
@@ -351,7 +394,8 @@ async fn card_view(svc: &Services, ctx: &Ctx, user: &UserRow, values: &HashMap<S
             l.pick("Временный доступ", "Temporary access"),
             format!("/staff/citizens/{}/temporary", user.id),
             vec![
-                Field::new("number", "hours", l.pick("Часов (1–72)", "Hours (1–72)"), field(values, "hours")).required(),
+                Field::new("number", "hours", l.pick("Часов (1–72)", "Hours (1–72)"), field(values, "hours"))
+                    .required(),
                 reason_field(l, values),
             ],
             l.pick("Выдать временный доступ", "Grant temporary access"),
@@ -361,7 +405,10 @@ async fn card_view(svc: &Services, ctx: &Ctx, user: &UserRow, values: &HashMap<S
         view.blocks.push(form_block(
             ctx,
             "record-power",
-            l.pick("Записать доверенность (этот гражданин — доверитель)", "Record a power of attorney (this citizen is the principal)"),
+            l.pick(
+                "Записать доверенность (этот гражданин — доверитель)",
+                "Record a power of attorney (this citizen is the principal)",
+            ),
             "/staff/attorneys".into(),
             power_fields(l, &user.id, values),
             l.pick("Записать", "Record"),
@@ -375,8 +422,15 @@ async fn card_view(svc: &Services, ctx: &Ctx, user: &UserRow, values: &HashMap<S
             "/staff/support".into(),
             vec![
                 Field::new("hidden", "user_id", "", user.id.clone()),
-                Field::new("text", "contact", l.pick("Как связаться", "Contact"), user.phone_number.clone().unwrap_or_default()).required(),
-                Field::new("textarea", "description", l.pick("Описание", "Description"), field(values, "description")).required(),
+                Field::new(
+                    "text",
+                    "contact",
+                    l.pick("Как связаться", "Contact"),
+                    user.phone_number.clone().unwrap_or_default(),
+                )
+                .required(),
+                Field::new("textarea", "description", l.pick("Описание", "Description"), field(values, "description"))
+                    .required(),
             ],
             l.pick("Открыть обращение", "Open a request"),
         ));
@@ -389,7 +443,14 @@ pub fn form_block(ctx: &Ctx, id: &str, heading: &str, action: String, fields: Ve
     Block {
         id: format!("{id}-section"),
         heading: heading.to_owned(),
-        form: Some(Form { action, id: id.to_owned(), csrf: ctx.csrf.clone(), fields, submit: submit.to_owned(), ..Form::default() }),
+        form: Some(Form {
+            action,
+            id: id.to_owned(),
+            csrf: ctx.csrf.clone(),
+            fields,
+            submit: submit.to_owned(),
+            ..Form::default()
+        }),
         ..Block::default()
     }
 }
@@ -397,12 +458,37 @@ pub fn form_block(ctx: &Ctx, id: &str, heading: &str, action: String, fields: Ve
 fn power_fields(l: Locale, principal: &str, values: &HashMap<String, String>) -> Vec<Field> {
     vec![
         Field::new("hidden", "principal", "", principal),
-        Field::new("text", "representative", l.pick("Представитель: логин, телефон или СНИЛС", "Representative: user name, phone or SNILS"), field(values, "representative")).required(),
-        Field::new("text", "clients", l.pick("Приложения (client_id через пробел)", "Applications (client ids, space-separated)"), field(values, "clients")).required(),
-        Field::new("text", "scopes", l.pick("Разрешения (scope через пробел)", "Scopes (space-separated)"), field(values, "scopes")).required(),
+        Field::new(
+            "text",
+            "representative",
+            l.pick("Представитель: логин, телефон или СНИЛС", "Representative: user name, phone or SNILS"),
+            field(values, "representative"),
+        )
+        .required(),
+        Field::new(
+            "text",
+            "clients",
+            l.pick("Приложения (client_id через пробел)", "Applications (client ids, space-separated)"),
+            field(values, "clients"),
+        )
+        .required(),
+        Field::new(
+            "text",
+            "scopes",
+            l.pick("Разрешения (scope через пробел)", "Scopes (space-separated)"),
+            field(values, "scopes"),
+        )
+        .required(),
         Field::new("date", "valid_from", l.pick("Действует с", "Valid from"), field(values, "valid_from")).required(),
-        Field::new("date", "valid_until", l.pick("Действует по", "Valid until"), field(values, "valid_until")).required(),
-        Field::new("text", "document_ref", l.pick("Реестровый номер нотариальной доверенности", "Notarial register number"), field(values, "document_ref")).required(),
+        Field::new("date", "valid_until", l.pick("Действует по", "Valid until"), field(values, "valid_until"))
+            .required(),
+        Field::new(
+            "text",
+            "document_ref",
+            l.pick("Реестровый номер нотариальной доверенности", "Notarial register number"),
+            field(values, "document_ref"),
+        )
+        .required(),
         reason_field(l, values),
     ]
 }
@@ -445,7 +531,13 @@ fn attorney_table(l: Locale, powers: &[crate::db::models::attorney::AttorneyRow]
     }
 }
 
-async fn load_card(req: &HttpRequest, svc: &Services, ctx: &Ctx, id: &str, values: &HashMap<String, String>) -> Result<View, HttpResponse> {
+async fn load_card(
+    req: &HttpRequest,
+    svc: &Services,
+    ctx: &Ctx,
+    id: &str,
+    values: &HashMap<String, String>,
+) -> Result<View, HttpResponse> {
     let user = service::card(svc, &ctx.staff, id).await.map_err(|e| failure(req, ctx, e, None))?;
     card_view(svc, ctx, &user, values).await.map_err(|e| failure(req, ctx, e, None))
 }
@@ -463,12 +555,25 @@ pub async fn card(req: HttpRequest, path: web::Path<String>, svc: web::Data<Serv
 }
 
 /// `POST /staff/citizens/{id}/confirm`: the document check.
-pub async fn confirm(req: HttpRequest, path: web::Path<String>, form: Fields, svc: web::Data<Services>) -> HttpResponse {
+pub async fn confirm(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Fields,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
         Ok(ctx) => ctx,
         Err(response) => return response,
     };
-    let result = service::confirm_in_person(&svc, &ctx.staff, &path, &identity_form(&form), &document_check(&form), field(&form, "reason")).await;
+    let result = service::confirm_in_person(
+        &svc,
+        &ctx.staff,
+        &path,
+        &identity_form(&form),
+        &document_check(&form),
+        field(&form, "reason"),
+    )
+    .await;
     match result {
         Ok(_) => match load_card(&req, &svc, &ctx, &path, &HashMap::new()).await {
             Ok(mut view) => {
@@ -485,7 +590,12 @@ pub async fn confirm(req: HttpRequest, path: web::Path<String>, form: Fields, sv
 }
 
 /// `POST /staff/citizens/{id}/activation`: a printable activation code.
-pub async fn activation(req: HttpRequest, path: web::Path<String>, form: Fields, svc: web::Data<Services>) -> HttpResponse {
+pub async fn activation(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Fields,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
         Ok(ctx) => ctx,
         Err(response) => return response,
@@ -509,7 +619,12 @@ pub async fn activation(req: HttpRequest, path: web::Path<String>, form: Fields,
 }
 
 /// `POST /staff/citizens/{id}/temporary`: temporary access.
-pub async fn temporary(req: HttpRequest, path: web::Path<String>, form: Fields, svc: web::Data<Services>) -> HttpResponse {
+pub async fn temporary(
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Fields,
+    svc: web::Data<Services>,
+) -> HttpResponse {
     let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
         Ok(ctx) => ctx,
         Err(response) => return response,
@@ -604,8 +719,20 @@ fn post_view(ctx: &Ctx, values: &HashMap<String, String>) -> View {
         l.pick("Проверьте паспорт и введите номер бланка", "Check the passport and enter the form's reference"),
         "/staff/post".into(),
         vec![
-            Field::new("text", "reference", l.pick("Номер бланка", "Reference on the form"), field(values, "reference")).required(),
-            Field::new("text", "document", l.pick("Серия и номер паспорта", "Passport series and number"), field(values, "document")).required(),
+            Field::new(
+                "text",
+                "reference",
+                l.pick("Номер бланка", "Reference on the form"),
+                field(values, "reference"),
+            )
+            .required(),
+            Field::new(
+                "text",
+                "document",
+                l.pick("Серия и номер паспорта", "Passport series and number"),
+                field(values, "document"),
+            )
+            .required(),
             reason_field(l, values),
         ],
         l.pick("Отметить как предъявленный", "Mark as presented"),
@@ -632,7 +759,15 @@ pub async fn present_post(req: HttpRequest, form: Fields, svc: web::Data<Service
         Err(response) => return response,
     };
     let l = ctx.locale;
-    match code_service::present_post(&svc, &ctx.staff, field(&form, "reference"), field(&form, "document"), field(&form, "reason")).await {
+    match code_service::present_post(
+        &svc,
+        &ctx.staff,
+        field(&form, "reference"),
+        field(&form, "document"),
+        field(&form, "reason"),
+    )
+    .await
+    {
         Ok(row) => {
             let mut view = post_view(&ctx, &HashMap::new());
             view.notice = Some(format!(
@@ -704,7 +839,11 @@ pub async fn record_attorney(req: HttpRequest, form: Fields, svc: web::Data<Serv
     match attorney::record(&svc, &ctx.staff, &spec).await {
         Ok(row) => match load_card(&req, &svc, &ctx, &row.principal_id, &HashMap::new()).await {
             Ok(mut view) => {
-                view.notice = Some(format!("{} {}", l.pick("Доверенность записана, номер", "Power of attorney recorded, id"), row.id));
+                view.notice = Some(format!(
+                    "{} {}",
+                    l.pick("Доверенность записана, номер", "Power of attorney recorded, id"),
+                    row.id
+                ));
                 render(StatusCode::CREATED, l, &view)
             }
             Err(response) => response,
@@ -728,7 +867,10 @@ pub async fn revoke_attorney(req: HttpRequest, form: Fields, svc: web::Data<Serv
         Ok(()) => {
             let mut view = page(&ctx, l.pick("Доверенность отозвана", "Power of attorney revoked"));
             view.notice = Some(format!("{} {id}", l.pick("Доверенность отозвана:", "Revoked:")));
-            view.blocks.push(Block { links: vec![("/staff/attorneys".into(), l.pick("Доверенности", "Powers of attorney").into())], ..Block::default() });
+            view.blocks.push(Block {
+                links: vec![("/staff/attorneys".into(), l.pick("Доверенности", "Powers of attorney").into())],
+                ..Block::default()
+            });
             render(StatusCode::OK, l, &view)
         }
         Err(e) => failure(&req, &ctx, e, None),
