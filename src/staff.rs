@@ -352,3 +352,56 @@ pub async fn audit_page(
     let items = svc.db.run(move |conn| crate::db::models::audit_event::staff_page(conn, &q, offset, limit)).await?;
     Ok(Page::of(items, number))
 }
+
+/// The role matrix as a Markdown table (`docs/STAFF.md` holds it; a test keeps them
+/// equal).
+pub fn matrix_markdown() -> String {
+    let mut table = String::from("| action |");
+    for role in ROLES {
+        table.push_str(&format!(" `{}` |", role.as_str()));
+    }
+    table.push_str("\n| --- |");
+    table.push_str(&" :-: |".repeat(ROLES.len()));
+    for action in ACTIONS {
+        table.push_str(&format!("\n| `{}` |", action.as_str()));
+        for role in ROLES {
+            table.push_str(if role.allows(action) { " ✓ |" } else { "  |" });
+        }
+    }
+    table.push('\n');
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_matrix_is_the_enforced_one() {
+        let doc = include_str!("../docs/STAFF.md");
+        assert!(doc.contains(&matrix_markdown()), "docs/STAFF.md must contain:\n{}", matrix_markdown());
+    }
+
+    #[test]
+    fn least_privilege_holds() {
+        // Nobody but admins manages staff; post clerks and partners do one thing each.
+        for role in ROLES {
+            assert_eq!(role.allows(Action::ManageStaff), role == Role::Admin);
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(ACTIONS.iter().filter(|a| Role::PostOperator.allows(**a)).count(), 1);
+        assert_eq!(ACTIONS.iter().filter(|a| Role::Partner.allows(**a)).count(), 1);
+        assert!(!Role::CallcenterOperator.allows(Action::ConfirmInPerson), "never confirmed by phone");
+        assert!(ACTIONS.iter().all(|a| !Role::Auditor.allows(*a) || a.as_str().starts_with("read") || *a == Action::FindCitizens || *a == Action::ReviewApplications));
+    }
+
+    #[test]
+    fn pages_cut_one_extra_item() {
+        let (offset, limit) = Page::<u8>::window(3);
+        assert_eq!((offset, limit), (2 * PAGE_SIZE, PAGE_SIZE + 1));
+        let page = Page::of((0..=PAGE_SIZE as u8).collect(), 3);
+        assert!(page.more);
+        assert_eq!(page.items.len(), PAGE_SIZE as usize);
+        assert!(!Page::of(vec![1u8], 1).more);
+    }
+}
