@@ -92,7 +92,7 @@ impl IdDocument {
 }
 
 /// Identity data as typed into the profile form.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IdentityForm {
     /// Фамилия.
     #[serde(default)]

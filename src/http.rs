@@ -6,6 +6,17 @@
 //! `WWW-Authenticate`, lockout 429 with `Retry-After`, outages 503, bugs 500, the rest
 //! 400). Only this module chooses status codes.
 
+/// The `Ok` value, or return the `Err` response (a redirect to sign in, an error page)
+/// from the handler.
+macro_rules! or_respond {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+
 mod account;
 pub mod admin;
 mod assisted;

@@ -311,6 +311,26 @@ pub(crate) async fn audit(
     svc.audit.record(event).await;
 }
 
+/// Appends a step to the history of a case (application or support request).
+pub(crate) async fn case_event(
+    svc: &Services,
+    case_id: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), StaffError> {
+    let row = crate::db::models::support_request::CaseEventRow {
+        id: crate::accounts::history_id(),
+        case_id: case_id.to_owned(),
+        at: crate::db::now(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        detail: detail.to_owned(),
+    };
+    svc.db.run(move |conn| crate::db::models::support_request::add_event(conn, &row)).await?;
+    Ok(())
+}
+
 /// Items per page in every staff list.
 pub const PAGE_SIZE: i64 = 20;
 
@@ -392,7 +412,10 @@ mod tests {
         assert_eq!(ACTIONS.iter().filter(|a| Role::PostOperator.allows(**a)).count(), 1);
         assert_eq!(ACTIONS.iter().filter(|a| Role::Partner.allows(**a)).count(), 1);
         assert!(!Role::CallcenterOperator.allows(Action::ConfirmInPerson), "never confirmed by phone");
-        assert!(ACTIONS.iter().all(|a| !Role::Auditor.allows(*a) || a.as_str().starts_with("read") || *a == Action::FindCitizens || *a == Action::ReviewApplications));
+        assert!(ACTIONS.iter().all(|a| !Role::Auditor.allows(*a)
+            || a.as_str().starts_with("read")
+            || *a == Action::FindCitizens
+            || *a == Action::ReviewApplications));
     }
 
     #[test]

@@ -45,6 +45,11 @@ fn expired(req: &HttpRequest) -> HttpResponse {
     pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned())
 }
 
+/// The browser id of a form post whose CSRF token for `purpose` matches.
+fn posted_browser(req: &HttpRequest, svc: &Services, purpose: &str, form: &HashMap<String, String>) -> Option<String> {
+    Browser::existing(req, svc).filter(|b| svc.secrets.csrf_valid(b, purpose, field(form, "csrf")))
+}
+
 fn unavailable(req: &HttpRequest, e: impl std::fmt::Display) -> HttpResponse {
     tracing::error!(error = %e, "assisted page unavailable");
     pages::error_page(req, StatusCode::SERVICE_UNAVAILABLE, |t| t.unavailable.to_owned())
@@ -162,11 +167,7 @@ pub async fn activate(
     svc: web::Data<Services>,
 ) -> HttpResponse {
     let locale = pages::locale(&req, None);
-    let Some(browser) =
-        Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "activate", field(&form, "csrf")))
-    else {
-        return expired(&req);
-    };
+    let Some(browser) = posted_browser(&req, &svc, "activate", &form) else { return expired(&req) };
     let password = SecretString::from(field(&form, "password").to_owned());
     match codes::activate(&svc, field(&form, "username"), field(&form, "code"), password, ip(&req)).await {
         Ok(user) => {
@@ -248,11 +249,7 @@ pub async fn temporary(
     svc: web::Data<Services>,
 ) -> HttpResponse {
     let locale = pages::locale(&req, None);
-    let Some(browser) =
-        Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "temporary", field(&form, "csrf")))
-    else {
-        return expired(&req);
-    };
+    let Some(browser) = posted_browser(&req, &svc, "temporary", &form) else { return expired(&req) };
     let rid = super::sms::clean_rid(field(&form, "rid"));
     match codes::redeem_temporary(&svc, field(&form, "username"), field(&form, "code"), ip(&req)).await {
         Ok((user, until)) => {
@@ -320,11 +317,7 @@ pub async fn support_submit(
     svc: web::Data<Services>,
 ) -> HttpResponse {
     let locale = pages::locale(&req, None);
-    let Some(browser) =
-        Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, "support", field(&form, "csrf")))
-    else {
-        return expired(&req);
-    };
+    let Some(browser) = posted_browser(&req, &svc, "support", &form) else { return expired(&req) };
     let user = current_session(&req, &svc).await.ok().flatten().map(|s| s.user_id);
     match support::open_by_citizen(&svc, user, field(&form, "contact"), field(&form, "description"), ip(&req)).await {
         Ok(row) => {
@@ -583,10 +576,7 @@ pub async fn confirm_post(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let user = match account_of(&req, &svc, &session).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_respond!(account_of(&req, &svc, &session).await);
     match codes::confirm_post(&svc, &user, field(&form, "code"), ip(&req)).await {
         Ok(_) => see_other("/account?done=post"),
         Err(CodeError::Staff(StaffError::Unavailable(e))) => unavailable(&req, e),

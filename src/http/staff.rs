@@ -243,10 +243,7 @@ pub fn failure(req: &HttpRequest, ctx: &Ctx, e: StaffError, retry: Option<View>)
 
 /// `GET /staff`: the member's sections.
 pub async fn home(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
     let mut view = page(&ctx, l.pick("Рабочее место сотрудника", "Staff workplace"));
     let roles: Vec<&str> = ctx.staff.roles.iter().map(|r| r.as_str()).collect();
@@ -263,8 +260,7 @@ pub async fn home(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse {
     render(StatusCode::OK, l, &view)
 }
 
-fn login_view(req: &HttpRequest, locale: Locale, csrf: &str, username: &str, error: Option<&str>) -> View {
-    let _ = req;
+fn login_view(locale: Locale, csrf: &str, username: &str, error: Option<&str>) -> View {
     let l = locale;
     View {
         title: l.pick("Вход для сотрудников", "Staff sign-in").into(),
@@ -300,7 +296,7 @@ pub async fn login_form(req: HttpRequest, svc: web::Data<Services>) -> HttpRespo
     let locale = pages::locale(&req, None);
     let browser = Browser::of(&req, &svc);
     let csrf = svc.secrets.csrf_token(&browser.id, "staff-login");
-    let view = login_view(&req, locale, &csrf, "", None);
+    let view = login_view(locale, &csrf, "", None);
     pages::render(StatusCode::OK, &StaffTemplate { lang: locale.tag(), t: locale.texts(), page: &view }, Some(&browser))
 }
 
@@ -324,7 +320,7 @@ pub async fn login_submit(req: HttpRequest, form: web::Form<LoginForm>, svc: web
     };
     let retry = |status: StatusCode, message: &str| {
         let csrf = svc.secrets.csrf_token(&browser, "staff-login");
-        let view = login_view(&req, locale, &csrf, &form.username, Some(message));
+        let view = login_view(locale, &csrf, &form.username, Some(message));
         render(status, locale, &view)
     };
     let password = SecretString::from(form.password.clone());

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::codes::{self, Issued};
-use super::{Action, Page, Staff, StaffError, audit, invalid, reason};
+use super::{Action, Page, Staff, StaffError, audit, case_event, invalid, reason};
 use crate::accounts::assisted::{self, NewAccount};
 use crate::accounts::{Identity, IdentityForm};
 use crate::app::Services;
@@ -61,67 +61,10 @@ fn safe_name(raw: &str) -> String {
 pub struct ApplicationForm {
     /// Identity data.
     #[serde(flatten)]
-    pub identity: IdentityFormData,
+    pub identity: IdentityForm,
     /// Phone, if the citizen has one.
     #[serde(default)]
     pub phone: String,
-}
-
-/// [`IdentityForm`] fields, serialisable for storage.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[allow(missing_docs)]
-pub struct IdentityFormData {
-    #[serde(default)]
-    pub family_name: String,
-    #[serde(default)]
-    pub given_name: String,
-    #[serde(default)]
-    pub middle_name: String,
-    #[serde(default)]
-    pub birthdate: String,
-    #[serde(default)]
-    pub gender: String,
-    #[serde(default)]
-    pub snils: String,
-    #[serde(default)]
-    pub inn: String,
-    #[serde(default)]
-    pub passport: String,
-    #[serde(default)]
-    pub passport_issue_date: String,
-    #[serde(default)]
-    pub passport_issuer: String,
-}
-
-impl IdentityFormData {
-    /// As the accounts service takes it.
-    pub fn form(&self) -> IdentityForm {
-        IdentityForm {
-            family_name: self.family_name.clone(),
-            given_name: self.given_name.clone(),
-            middle_name: self.middle_name.clone(),
-            birthdate: self.birthdate.clone(),
-            gender: self.gender.clone(),
-            snils: self.snils.clone(),
-            inn: self.inn.clone(),
-            passport: self.passport.clone(),
-            passport_issue_date: self.passport_issue_date.clone(),
-            passport_issuer: self.passport_issuer.clone(),
-        }
-    }
-}
-
-async fn event(svc: &Services, case_id: &str, actor: &str, action: &str, detail: &str) -> Result<(), StaffError> {
-    let row = CaseEventRow {
-        id: crate::accounts::history_id(),
-        case_id: case_id.to_owned(),
-        at: now(),
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        detail: detail.to_owned(),
-    };
-    svc.db.run(move |conn| case_db::add_event(conn, &row)).await?;
-    Ok(())
 }
 
 /// A partner submits an application with scans.
@@ -132,7 +75,7 @@ pub async fn submit(
     uploads: Vec<Upload>,
 ) -> Result<ApplicationRow, StaffError> {
     staff.require(svc, Action::SubmitApplication).await?;
-    let identity = Identity::parse(&form.identity.form(), Date::today()).map_err(StaffError::Invalid)?;
+    let identity = Identity::parse(&form.identity, Date::today()).map_err(StaffError::Invalid)?;
     if !form.phone.trim().is_empty() {
         Phone::parse(&form.phone).map_err(|e| invalid("phone", e.0))?;
     }
@@ -159,7 +102,7 @@ pub async fn submit(
             created_at: at,
         });
     }
-    let data = form.identity.form();
+    let data = &form.identity;
     let search =
         format!("{} {} {} {} {}", data.family_name, data.given_name, data.middle_name, identity.snils(), form.phone)
             .to_lowercase();
@@ -179,7 +122,7 @@ pub async fn submit(
     let stored = row.clone();
     let count = files.len();
     svc.db.run(move |conn| app_db::insert(conn, &stored, &files)).await?;
-    event(svc, &id, &staff.actor(), "submitted", &format!("{count} file(s)")).await?;
+    case_event(svc, &id, &staff.actor(), "submitted", &format!("{count} file(s)")).await?;
     audit(
         svc,
         staff,
@@ -272,7 +215,7 @@ pub async fn decide(
     if approve {
         let form: ApplicationForm =
             serde_json::from_str(&row.form).map_err(|e| StaffError::Unavailable(format!("stored application: {e}")))?;
-        let identity = Identity::parse(&form.identity.form(), Date::today()).map_err(StaffError::Invalid)?;
+        let identity = Identity::parse(&form.identity, Date::today()).map_err(StaffError::Invalid)?;
         let phone = match form.phone.trim() {
             "" => None,
             raw => Some(Phone::parse(raw).map_err(|e| invalid("phone", e.0))?),
@@ -297,7 +240,7 @@ pub async fn decide(
     if !svc.db.run(move |conn| app_db::decide(conn, &written)).await? {
         return Err(StaffError::Refused("the application was decided meanwhile".into()));
     }
-    event(svc, &row.id, &staff.actor(), &row.status, &why).await?;
+    case_event(svc, &row.id, &staff.actor(), &row.status, &why).await?;
     audit(
         svc,
         staff,

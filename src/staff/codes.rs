@@ -220,14 +220,7 @@ async fn redeem(
         return Err(CodeError::Invalid);
     }
     svc.state.incr(&address, Duration::from_secs(3600)).await?;
-    let id = row.id.clone();
-    let failures = svc.db.run(move |conn| code_db::count_failure(conn, &id)).await?;
-    if failures >= MAX_ATTEMPTS {
-        let mut dead = row.clone();
-        dead.failed_attempts = failures;
-        dead.revoked_at = Some(now());
-        svc.db.run(move |conn| code_db::update(conn, &dead)).await?;
-    }
+    let failures = count_failure(svc, &row).await?;
     svc.audit
         .record(
             AuditEvent::failure(AuditKind::CodeRedeemed)
@@ -237,6 +230,20 @@ async fn redeem(
         )
         .await;
     Err(CodeError::Invalid)
+}
+
+/// Counts a wrong entry against a code; the code dies at [`MAX_ATTEMPTS`]. Returns the
+/// count.
+async fn count_failure(svc: &Services, row: &CodeRow) -> Result<i64, crate::db::DbError> {
+    let id = row.id.clone();
+    let failures = svc.db.run(move |conn| code_db::count_failure(conn, &id)).await?;
+    if failures >= MAX_ATTEMPTS {
+        let mut dead = row.clone();
+        dead.failed_attempts = failures;
+        dead.revoked_at = Some(now());
+        svc.db.run(move |conn| code_db::update(conn, &dead)).await?;
+    }
+    Ok(failures)
 }
 
 /// Issues an activation code for an account (service centre); the code is printed.
@@ -359,14 +366,7 @@ pub async fn present_post(
         issuer: None,
     };
     if expected.as_deref() != Some(document_digest(svc, &shown).as_str()) {
-        let id = row.id.clone();
-        let failures = svc.db.run(move |conn| code_db::count_failure(conn, &id)).await?;
-        if failures >= MAX_ATTEMPTS {
-            row.failed_attempts = failures;
-            row.revoked_at = Some(now());
-            let dead = row.clone();
-            svc.db.run(move |conn| code_db::update(conn, &dead)).await?;
-        }
+        count_failure(svc, &row).await?;
         audit(
             svc,
             staff,

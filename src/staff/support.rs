@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Action, Page, Staff, StaffError, audit, invalid, reason};
+use super::{Action, Page, Staff, StaffError, audit, case_event, invalid, reason};
 use crate::app::Services;
 use crate::db::models::support_request::{self as req_db, CaseEventRow, RequestRow};
 use crate::db::now;
@@ -30,19 +30,6 @@ fn text(raw: &str, field: &str, max: usize) -> Result<String, StaffError> {
         return Err(invalid(field, format!("at most {max} characters")));
     }
     Ok(value.to_owned())
-}
-
-async fn event(svc: &Services, case_id: &str, actor: &str, action: &str, detail: &str) -> Result<(), StaffError> {
-    let row = CaseEventRow {
-        id: crate::accounts::history_id(),
-        case_id: case_id.to_owned(),
-        at: now(),
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        detail: detail.to_owned(),
-    };
-    svc.db.run(move |conn| req_db::add_event(conn, &row)).await?;
-    Ok(())
 }
 
 async fn insert(
@@ -74,7 +61,7 @@ async fn insert(
     };
     let stored = row.clone();
     svc.db.run(move |conn| req_db::insert(conn, &stored)).await?;
-    event(svc, &row.id, opened_by, "opened", "").await?;
+    case_event(svc, &row.id, opened_by, "opened", "").await?;
     Ok(row)
 }
 
@@ -141,7 +128,8 @@ pub async fn escalate(svc: &Services, staff: &Staff, id: &str, note: &str) -> Re
     if !svc.db.run(move |conn| req_db::update_from(conn, &written, from)).await? {
         return Err(StaffError::Refused("the request changed meanwhile; reload it".into()));
     }
-    event(svc, &row.id, &staff.actor(), &format!("escalated_to_{}", TIERS[(row.tier - 1) as usize]), &note).await?;
+    case_event(svc, &row.id, &staff.actor(), &format!("escalated_to_{}", TIERS[(row.tier - 1) as usize]), &note)
+        .await?;
     audit(
         svc,
         staff,
@@ -171,7 +159,7 @@ pub async fn resolve(svc: &Services, staff: &Staff, id: &str, resolution: &str) 
     if !svc.db.run(move |conn| req_db::update_from(conn, &written, tier)).await? {
         return Err(StaffError::Refused("the request changed meanwhile; reload it".into()));
     }
-    event(svc, &row.id, &staff.actor(), "resolved", &resolution).await?;
+    case_event(svc, &row.id, &staff.actor(), "resolved", &resolution).await?;
     audit(
         svc,
         staff,

@@ -281,6 +281,4 @@ async fn support_grants_temporary_access_that_relying_parties_see_and_can_refuse
     assert_eq!(issued.len(), 1);
     assert_eq!(issued[0].subject.as_deref(), Some(citizen.as_str()));
     assert!(issued[0].detail.contains("потерян телефон"));
-    let _ = hidden;
-    let _ = location;
 }

@@ -8,13 +8,13 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
-use super::citizens::{code_block, form_block, identity_fields};
-use super::view::{Block, Field, Search, Table, paging};
+use super::citizens::{code_block, form_block, identity_fields, identity_form};
+use super::view::{Block, Field, Search, Table, heads, paging, search_box};
 use super::{Ctx, Fields, ListQuery, failure, field, page, render, staff_of, staff_posting};
 use crate::app::Services;
 use crate::domain::rfc3339;
 use crate::http::i18n::Locale;
-use crate::staff::applications::{self as app_service, ApplicationForm, IdentityFormData, MAX_FILE_BYTES, Upload};
+use crate::staff::applications::{self as app_service, ApplicationForm, MAX_FILE_BYTES, Upload};
 use crate::staff::support as support_service;
 use crate::staff::{Action, StaffError};
 
@@ -45,15 +45,13 @@ fn tier_label(l: Locale, tier: i64) -> String {
 
 /// `GET /staff/applications?q=&status=`.
 pub async fn applications(req: HttpRequest, query: web::Query<ListQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let found = match app_service::page(&svc, &ctx.staff, &query.status, &query.q, query.page()).await {
-        Ok(found) => found,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let found = or_respond!(
+        app_service::page(&svc, &ctx.staff, &query.status, &query.q, query.page())
+            .await
+            .map_err(|e| failure(&req, &ctx, e, None))
+    );
     let mut table = Table {
         search: Some(Search {
             action: "/staff/applications".into(),
@@ -69,12 +67,15 @@ pub async fn applications(req: HttpRequest, query: web::Query<ListQuery>, svc: w
             status_label: l.pick("Состояние", "State").into(),
             button: l.pick("Найти", "Search").into(),
         }),
-        headers: vec![
-            l.pick("Заявка", "Application").into(),
-            l.pick("Организация", "Organisation").into(),
-            l.pick("Подана", "Submitted").into(),
-            l.pick("Состояние", "State").into(),
-        ],
+        headers: heads(
+            l,
+            &[
+                ("Заявка", "Application"),
+                ("Организация", "Organisation"),
+                ("Подана", "Submitted"),
+                ("Состояние", "State"),
+            ],
+        ),
         rows: found
             .items
             .iter()
@@ -128,10 +129,7 @@ fn application_form_view(ctx: &Ctx, values: &HashMap<String, String>) -> super::
 
 /// `GET /staff/applications/new`.
 pub async fn new_application(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     if let Err(e) = ctx.staff.require(&svc, Action::SubmitApplication).await {
         return failure(&req, &ctx, e, None);
     }
@@ -182,10 +180,7 @@ async fn read_multipart(mut body: Multipart) -> Result<(HashMap<String, String>,
 
 /// `POST /staff/applications` (multipart): a partner submits an application.
 pub async fn submit_application(req: HttpRequest, body: Multipart, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     if let Err(e) = ctx.staff.require(&svc, Action::SubmitApplication).await {
         return failure(&req, &ctx, e, None);
     }
@@ -193,26 +188,8 @@ pub async fn submit_application(req: HttpRequest, body: Multipart, svc: web::Dat
         Ok(read) => read,
         Err(e) => return failure(&req, &ctx, e, Some(application_form_view(&ctx, &HashMap::new()))),
     };
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
-    let f = |n: &str| field(&form, n).to_owned();
-    let data = ApplicationForm {
-        identity: IdentityFormData {
-            family_name: f("family_name"),
-            given_name: f("given_name"),
-            middle_name: f("middle_name"),
-            birthdate: f("birthdate"),
-            gender: f("gender"),
-            snils: f("snils"),
-            inn: f("inn"),
-            passport: f("passport"),
-            passport_issue_date: f("passport_issue_date"),
-            passport_issuer: f("passport_issuer"),
-        },
-        phone: f("phone"),
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
+    let data = ApplicationForm { identity: identity_form(&form), phone: field(&form, "phone").to_owned() };
     match app_service::submit(&svc, &ctx.staff, &data, uploads).await {
         Ok(row) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/staff/applications/{}", row.id)))
@@ -223,10 +200,7 @@ pub async fn submit_application(req: HttpRequest, body: Multipart, svc: web::Dat
 
 /// `GET /staff/applications/{id}`.
 pub async fn application(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     match application_view(&svc, &ctx, &path).await {
         Ok(view) => render(StatusCode::OK, ctx.locale, &view),
         Err(e) => failure(&req, &ctx, e, None),
@@ -306,12 +280,7 @@ async fn application_view(svc: &Services, ctx: &Ctx, id: &str) -> Result<super::
 
 fn history_table(l: Locale, history: &[crate::db::models::support_request::CaseEventRow]) -> Table {
     Table {
-        headers: vec![
-            l.pick("Когда", "When").into(),
-            l.pick("Кто", "Who").into(),
-            l.pick("Что", "What").into(),
-            l.pick("Комментарий", "Note").into(),
-        ],
+        headers: heads(l, &[("Когда", "When"), ("Кто", "Who"), ("Что", "What"), ("Комментарий", "Note")]),
         rows: history
             .iter()
             .map(|e| {
@@ -330,10 +299,7 @@ pub async fn application_file(
     path: web::Path<(String, String)>,
     svc: web::Data<Services>,
 ) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let (id, file) = path.into_inner();
     match app_service::file(&svc, &ctx.staff, &id, &file).await {
         Ok(file) => HttpResponse::Ok()
@@ -353,10 +319,7 @@ pub async fn decide_application(
     form: Fields,
     svc: web::Data<Services>,
 ) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     let approve = match field(&form, "decision") {
         "approve" => true,
@@ -385,15 +348,13 @@ pub async fn decide_application(
 
 /// `GET /staff/support?q=&status=`.
 pub async fn requests(req: HttpRequest, query: web::Query<ListQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let found = match support_service::page(&svc, &ctx.staff, &query.status, &query.q, query.page()).await {
-        Ok(found) => found,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let found = or_respond!(
+        support_service::page(&svc, &ctx.staff, &query.status, &query.q, query.page())
+            .await
+            .map_err(|e| failure(&req, &ctx, e, None))
+    );
     let mut table = Table {
         search: Some(Search {
             action: "/staff/support".into(),
@@ -408,13 +369,16 @@ pub async fn requests(req: HttpRequest, query: web::Query<ListQuery>, svc: web::
             status_label: l.pick("Состояние", "State").into(),
             button: l.pick("Найти", "Search").into(),
         }),
-        headers: vec![
-            l.pick("Обращение", "Request").into(),
-            l.pick("Контакт", "Contact").into(),
-            l.pick("Линия", "Tier").into(),
-            l.pick("Состояние", "State").into(),
-            l.pick("Открыто", "Opened").into(),
-        ],
+        headers: heads(
+            l,
+            &[
+                ("Обращение", "Request"),
+                ("Контакт", "Contact"),
+                ("Линия", "Tier"),
+                ("Состояние", "State"),
+                ("Открыто", "Opened"),
+            ],
+        ),
         rows: found
             .items
             .iter()
@@ -444,10 +408,7 @@ pub async fn requests(req: HttpRequest, query: web::Query<ListQuery>, svc: web::
 
 /// `POST /staff/support`: an operator opens a request for a citizen.
 pub async fn open_request(req: HttpRequest, form: Fields, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let user = Some(field(&form, "user_id").trim().to_owned()).filter(|u| !u.is_empty());
     match support_service::open_by_staff(&svc, &ctx.staff, user, field(&form, "contact"), field(&form, "description"))
         .await
@@ -510,10 +471,7 @@ async fn request_view(svc: &Services, ctx: &Ctx, id: &str) -> Result<super::view
 
 /// `GET /staff/support/{id}`.
 pub async fn request(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     match request_view(&svc, &ctx, &path).await {
         Ok(view) => render(StatusCode::OK, ctx.locale, &view),
         Err(e) => failure(&req, &ctx, e, None),
@@ -521,10 +479,7 @@ pub async fn request(req: HttpRequest, path: web::Path<String>, svc: web::Data<S
 }
 
 async fn move_request(req: HttpRequest, id: &str, form: Fields, svc: &Services, escalate: bool) -> HttpResponse {
-    let ctx = match staff_posting(&req, svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, svc, field(&form, "csrf")).await);
     let result = if escalate {
         support_service::escalate(svc, &ctx.staff, id, field(&form, "reason")).await
     } else {
@@ -561,26 +516,23 @@ pub async fn resolve_request(
 
 /// `GET /staff/support/report`: time per tier.
 pub async fn report(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let tiers = match support_service::report(&svc, &ctx.staff).await {
-        Ok(tiers) => tiers,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let tiers = or_respond!(support_service::report(&svc, &ctx.staff).await.map_err(|e| failure(&req, &ctx, e, None)));
     let mut view = page(&ctx, l.pick("Отчёт по линиям поддержки", "Support tier report"));
     view.blocks.push(Block {
         id: "report".into(),
         table: Some(Table {
-            headers: vec![
-                l.pick("Линия", "Tier").into(),
-                l.pick("Обращений прошло", "Requests").into(),
-                l.pick("Среднее время, с", "Mean time, s").into(),
-                l.pick("Максимум, с", "Longest, s").into(),
-                l.pick("Решено на линии", "Resolved here").into(),
-            ],
+            headers: heads(
+                l,
+                &[
+                    ("Линия", "Tier"),
+                    ("Обращений прошло", "Requests"),
+                    ("Среднее время, с", "Mean time, s"),
+                    ("Максимум, с", "Longest, s"),
+                    ("Решено на линии", "Resolved here"),
+                ],
+            ),
             rows: tiers
                 .iter()
                 .enumerate()
@@ -604,31 +556,31 @@ pub async fn report(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse 
 
 /// `GET /staff/audit?q=`: staff actions.
 pub async fn audit_log(req: HttpRequest, query: web::Query<ListQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let found = match crate::staff::audit_page(&svc, &ctx.staff, &query.q, query.page()).await {
-        Ok(found) => found,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let found = or_respond!(
+        crate::staff::audit_page(&svc, &ctx.staff, &query.q, query.page())
+            .await
+            .map_err(|e| failure(&req, &ctx, e, None))
+    );
     let mut table = Table {
-        search: Some(Search {
-            action: "/staff/audit".into(),
-            label: l.pick("Сотрудник (staff:логин) или id гражданина", "Member (staff:name) or citizen id").into(),
-            q: query.q.clone(),
-            button: l.pick("Найти", "Search").into(),
-            ..Search::default()
-        }),
-        headers: vec![
-            l.pick("Когда", "When").into(),
-            l.pick("Событие", "Event").into(),
-            l.pick("Итог", "Outcome").into(),
-            l.pick("Сотрудник", "Member").into(),
-            l.pick("Гражданин", "Citizen").into(),
-            l.pick("Подробности", "Details").into(),
-        ],
+        search: search_box(
+            l,
+            "/staff/audit",
+            l.pick("Сотрудник (staff:логин) или id гражданина", "Member (staff:name) or citizen id"),
+            &query.q,
+        ),
+        headers: heads(
+            l,
+            &[
+                ("Когда", "When"),
+                ("Событие", "Event"),
+                ("Итог", "Outcome"),
+                ("Сотрудник", "Member"),
+                ("Гражданин", "Citizen"),
+                ("Подробности", "Details"),
+            ],
+        ),
         rows: found
             .items
             .iter()

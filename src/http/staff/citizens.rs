@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::view::{Block, Field, Form, Search, Table, View, paging};
+use super::view::{Block, Field, Form, Table, View, heads, paging, search_box};
 use super::{Ctx, Fields, ListQuery, failure, field, page, render, staff_of, staff_posting};
 use crate::accounts::{IdDocument, IdentityForm};
 use crate::app::Services;
@@ -138,28 +138,19 @@ pub fn code_block(l: Locale, issued: &Issued, note: &str) -> Block {
 
 /// `GET /staff/citizens?q=`: search.
 pub async fn citizens(req: HttpRequest, query: web::Query<ListQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let found = match service::search(&svc, &ctx.staff, &query.q, query.page()).await {
-        Ok(found) => found,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let found = or_respond!(
+        service::search(&svc, &ctx.staff, &query.q, query.page()).await.map_err(|e| failure(&req, &ctx, e, None))
+    );
     let mut table = Table {
-        search: Some(Search {
-            action: "/staff/citizens".into(),
-            label: l.pick("Телефон, СНИЛС, логин или фамилия", "Phone, SNILS, user name or family name").into(),
-            q: query.q.clone(),
-            button: l.pick("Найти", "Search").into(),
-            ..Search::default()
-        }),
-        headers: vec![
-            l.pick("Гражданин", "Citizen").into(),
-            l.pick("Логин", "User name").into(),
-            l.pick("Уровень", "Level").into(),
-        ],
+        search: search_box(
+            l,
+            "/staff/citizens",
+            l.pick("Телефон, СНИЛС, логин или фамилия", "Phone, SNILS, user name or family name"),
+            &query.q,
+        ),
+        headers: heads(l, &[("Гражданин", "Citizen"), ("Логин", "User name"), ("Уровень", "Level")]),
         rows: found
             .items
             .iter()
@@ -245,10 +236,7 @@ fn registration_view(ctx: &Ctx, channel: &str, values: &HashMap<String, String>)
 
 /// `GET /staff/citizens/new?channel=in_person|phone`.
 pub async fn new_citizen(req: HttpRequest, query: web::Query<ChannelQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let action = if query.channel == "in_person" { Action::RegisterInPerson } else { Action::RegisterByPhone };
     if let Err(e) = ctx.staff.require(&svc, action).await {
         return failure(&req, &ctx, e, None);
@@ -259,10 +247,7 @@ pub async fn new_citizen(req: HttpRequest, query: web::Query<ChannelQuery>, svc:
 
 /// `POST /staff/citizens`: registers a citizen (in person or by phone).
 pub async fn register(req: HttpRequest, form: Fields, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     let channel = if field(&form, "channel") == "in_person" { "in_person" } else { "phone" };
     let identity = identity_form(&form);
@@ -496,15 +481,18 @@ fn power_fields(l: Locale, principal: &str, values: &HashMap<String, String>) ->
 fn attorney_table(l: Locale, powers: &[crate::db::models::attorney::AttorneyRow], _for_user: &str) -> Table {
     let at = crate::db::now();
     Table {
-        headers: vec![
-            l.pick("Номер", "Id").into(),
-            l.pick("Доверитель", "Principal").into(),
-            l.pick("Представитель", "Representative").into(),
-            l.pick("Приложения", "Applications").into(),
-            l.pick("Разрешения", "Scopes").into(),
-            l.pick("Срок", "Period").into(),
-            l.pick("Состояние", "State").into(),
-        ],
+        headers: heads(
+            l,
+            &[
+                ("Номер", "Id"),
+                ("Доверитель", "Principal"),
+                ("Представитель", "Representative"),
+                ("Приложения", "Applications"),
+                ("Разрешения", "Scopes"),
+                ("Срок", "Period"),
+                ("Состояние", "State"),
+            ],
+        ),
         rows: powers
             .iter()
             .map(|p| {
@@ -544,10 +532,7 @@ async fn load_card(
 
 /// `GET /staff/citizens/{id}`: the citizen's card with the member's actions.
 pub async fn card(req: HttpRequest, path: web::Path<String>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     match load_card(&req, &svc, &ctx, &path, &HashMap::new()).await {
         Ok(view) => render(StatusCode::OK, ctx.locale, &view),
         Err(response) => response,
@@ -561,10 +546,7 @@ pub async fn confirm(
     form: Fields,
     svc: web::Data<Services>,
 ) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let result = service::confirm_in_person(
         &svc,
         &ctx.staff,
@@ -596,10 +578,7 @@ pub async fn activation(
     form: Fields,
     svc: web::Data<Services>,
 ) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     if let Err(e) = service::card(&svc, &ctx.staff, &path).await {
         return failure(&req, &ctx, e, None);
@@ -625,10 +604,7 @@ pub async fn temporary(
     form: Fields,
     svc: web::Data<Services>,
 ) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     if let Err(e) = service::card(&svc, &ctx.staff, &path).await {
         return failure(&req, &ctx, e, None);
@@ -650,32 +626,30 @@ pub async fn temporary(
 
 /// `GET /staff/codes?q=`: issued codes.
 pub async fn codes(req: HttpRequest, query: web::Query<ListQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let found = match code_service::page(&svc, &ctx.staff, &query.q, query.page()).await {
-        Ok(found) => found,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let found = or_respond!(
+        code_service::page(&svc, &ctx.staff, &query.q, query.page()).await.map_err(|e| failure(&req, &ctx, e, None))
+    );
     let at = crate::db::now();
     let mut table = Table {
-        search: Some(Search {
-            action: "/staff/codes".into(),
-            label: l.pick("Номер кода или id учётной записи", "Code reference or account id").into(),
-            q: query.q.clone(),
-            button: l.pick("Найти", "Search").into(),
-            ..Search::default()
-        }),
-        headers: vec![
-            l.pick("Номер", "Reference").into(),
-            l.pick("Вид", "Kind").into(),
-            l.pick("Гражданин", "Citizen").into(),
-            l.pick("Выдал", "Issued by").into(),
-            l.pick("Действует до", "Expires").into(),
-            l.pick("Состояние", "State").into(),
-        ],
+        search: search_box(
+            l,
+            "/staff/codes",
+            l.pick("Номер кода или id учётной записи", "Code reference or account id"),
+            &query.q,
+        ),
+        headers: heads(
+            l,
+            &[
+                ("Номер", "Reference"),
+                ("Вид", "Kind"),
+                ("Гражданин", "Citizen"),
+                ("Выдал", "Issued by"),
+                ("Действует до", "Expires"),
+                ("Состояние", "State"),
+            ],
+        ),
         rows: found
             .items
             .iter()
@@ -742,10 +716,7 @@ fn post_view(ctx: &Ctx, values: &HashMap<String, String>) -> View {
 
 /// `GET /staff/post`.
 pub async fn post_form(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     if let Err(e) = ctx.staff.require(&svc, Action::PresentPostCode).await {
         return failure(&req, &ctx, e, None);
     }
@@ -754,10 +725,7 @@ pub async fn post_form(req: HttpRequest, svc: web::Data<Services>) -> HttpRespon
 
 /// `POST /staff/post`: the clerk saw the document with the printed code.
 pub async fn present_post(req: HttpRequest, form: Fields, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     match code_service::present_post(
         &svc,
@@ -786,23 +754,18 @@ pub async fn present_post(req: HttpRequest, form: Fields, svc: web::Data<Service
 
 /// `GET /staff/attorneys?q=`.
 pub async fn attorneys(req: HttpRequest, query: web::Query<ListQuery>, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_of(&req, &svc).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_of(&req, &svc).await);
     let l = ctx.locale;
-    let found = match attorney::page(&svc, &ctx.staff, &query.q, query.page()).await {
-        Ok(found) => found,
-        Err(e) => return failure(&req, &ctx, e, None),
-    };
+    let found = or_respond!(
+        attorney::page(&svc, &ctx.staff, &query.q, query.page()).await.map_err(|e| failure(&req, &ctx, e, None))
+    );
     let mut table = attorney_table(l, &found.items, "");
-    table.search = Some(Search {
-        action: "/staff/attorneys".into(),
-        label: l.pick("Id учётной записи или номер доверенности", "Account id or notarial number").into(),
-        q: query.q.clone(),
-        button: l.pick("Найти", "Search").into(),
-        ..Search::default()
-    });
+    table.search = search_box(
+        l,
+        "/staff/attorneys",
+        l.pick("Id учётной записи или номер доверенности", "Account id or notarial number"),
+        &query.q,
+    );
     paging(&mut table, l, "/staff/attorneys", &query.without_page(), found.number, found.more);
     let mut view = page(&ctx, l.pick("Доверенности", "Powers of attorney"));
     view.blocks.push(Block { id: "powers".into(), table: Some(table), ..Block::default() });
@@ -821,10 +784,7 @@ pub async fn attorneys(req: HttpRequest, query: web::Query<ListQuery>, svc: web:
 
 /// `POST /staff/attorneys`: records a power of attorney.
 pub async fn record_attorney(req: HttpRequest, form: Fields, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     let spec = attorney::PowerSpec {
         principal: field(&form, "principal").into(),
@@ -857,10 +817,7 @@ pub async fn record_attorney(req: HttpRequest, form: Fields, svc: web::Data<Serv
 
 /// `POST /staff/attorneys/revoke` (`id`, `reason`).
 pub async fn revoke_attorney(req: HttpRequest, form: Fields, svc: web::Data<Services>) -> HttpResponse {
-    let ctx = match staff_posting(&req, &svc, field(&form, "csrf")).await {
-        Ok(ctx) => ctx,
-        Err(response) => return response,
-    };
+    let ctx = or_respond!(staff_posting(&req, &svc, field(&form, "csrf")).await);
     let l = ctx.locale;
     let id = field(&form, "id").trim().to_owned();
     match attorney::revoke(&svc, &ctx.staff, &id, field(&form, "reason")).await {

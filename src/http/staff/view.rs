@@ -160,6 +160,22 @@ impl Field {
     }
 }
 
+/// The search box of a list at `path`.
+pub fn search_box(l: Locale, path: &str, label: &str, q: &str) -> Option<Search> {
+    Some(Search {
+        action: path.to_owned(),
+        label: label.to_owned(),
+        q: q.to_owned(),
+        button: l.pick("Найти", "Search").into(),
+        ..Search::default()
+    })
+}
+
+/// Column heads in the page's language, from (Russian, English) pairs.
+pub fn heads(l: Locale, pairs: &[(&'static str, &'static str)]) -> Vec<String> {
+    pairs.iter().map(|(ru, en)| l.pick(ru, en).to_owned()).collect()
+}
+
 /// Builds a table's paging for a list at `path` with `query` (without `page`).
 pub fn paging(table: &mut Table, locale: Locale, path: &str, query: &str, number: i64, more: bool) {
     let link = |n: i64| {
