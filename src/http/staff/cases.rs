@@ -164,6 +164,12 @@ async fn read_multipart(mut body: Multipart) -> Result<(HashMap<String, String>,
         match filename {
             Some(filename) if name == "files" => {
                 if !bytes.is_empty() || !filename.is_empty() {
+                    if uploads.len() == app_service::MAX_FILES {
+                        return Err(crate::staff::invalid(
+                            "files",
+                            format!("at most {} files", app_service::MAX_FILES),
+                        ));
+                    }
                     uploads.push(Upload { name: filename, bytes });
                 }
             }
