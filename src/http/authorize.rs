@@ -120,7 +120,7 @@ pub fn show(req: &HttpRequest, svc: &Services, step: Step, browser: &Browser) ->
             }
             response.finish()
         }
-        Step::Consent { rid, request, client } => {
+        Step::Consent { rid, request, client, on_behalf_of } => {
             let locale = pages::locale(req, request.ui_locales.as_deref());
             let csrf = svc.secrets.csrf_token(&browser.id, &format!("consent:{rid}"));
             let scopes = request.scopes().iter().map(|s| describe_scope(locale, s.as_str())).collect();
@@ -131,6 +131,7 @@ pub fn show(req: &HttpRequest, svc: &Services, step: Step, browser: &Browser) ->
                 scopes,
                 rid: &rid,
                 csrf: &csrf,
+                on_behalf_of: on_behalf_of.map(|name| (locale.pick("От имени доверителя:", "On behalf of:"), name)),
             };
             pages::render(StatusCode::OK, &page, Some(browser))
         }

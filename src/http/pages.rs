@@ -189,6 +189,8 @@ pub struct ConsentPage<'a> {
     pub rid: &'a str,
     /// CSRF token.
     pub csrf: &'a str,
+    /// ("On behalf of:", principal) when a representative acts under a power of attorney.
+    pub on_behalf_of: Option<(&'static str, String)>,
 }
 
 /// An error the browser must see (never redirected).

@@ -51,6 +51,8 @@ pub enum Step {
         request: Box<AuthorizationRequest>,
         /// The client asking.
         client: Arc<Client>,
+        /// The principal's name when a representative acts for them.
+        on_behalf_of: Option<String>,
     },
     /// Send the browser back to the client.
     Respond(Response),
@@ -244,7 +246,8 @@ pub async fn advance(
             Some(rid) => rid,
             None => save_pending(svc, &request).await?,
         };
-        return Ok(Step::Consent { rid, request: Box::new(request), client });
+        let on_behalf_of = session.acting.as_ref().map(|a| a.principal_name.clone());
+        return Ok(Step::Consent { rid, request: Box::new(request), client, on_behalf_of });
     }
     if let Some(rid) = rid {
         drop_pending(svc, &rid).await?;

@@ -306,6 +306,9 @@ async fn support_requests_move_through_three_tiers_with_timings_and_lists_page()
     let (_, second) = support.get(&app, "/staff/support?q=&status=open&page=2").await;
     assert!(second.contains("rel=\"prev\"") && !second.contains("rel=\"next\""));
     assert_eq!(second.matches("href=\"/staff/support/").count() - second.matches("/staff/support/report").count(), 5);
+    let opened = staff_events(&app, "open_support_request").await;
+    assert_eq!(opened.len(), 25);
+    assert!(opened.iter().all(|e| e.actor.as_deref() == Some("staff:mfc")));
     let moved = staff_events(&app, "work_support_requests").await;
     assert_eq!(moved.len(), 3);
     assert!(moved.iter().all(|e| e.detail.contains(crate::assisted::OFFICE)));

@@ -95,7 +95,7 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
     // Tokens now name the principal with the representative in `act`, within the scopes.
     let started = start(&pension.rp, &["openid", "profile", "email"], &[]);
     let (consent, params) = allow_to_client(&app, &b, started.url.clone(), &pension).await;
-    assert!(consent.contains("action=\"/consent\""));
+    assert!(consent.contains("id=\"on-behalf-of\"") && consent.contains("Старикова"), "{consent}");
     let tokens = crate::flow::exchange(&app, &pension, &params["code"], started.verifier).await;
     let access = tokens.access_token().secret().to_owned();
     let claims = payload(&access);
