@@ -118,15 +118,17 @@ pub async fn confirm_in_person(
 }
 
 /// Sets the password of an account the citizen just proved with an activation code;
-/// a code that went by SMS also proves the phone.
+/// a code that went by SMS also proves the phone. Returns the account and whether it
+/// had a password before (the code then served as a recovery).
 pub async fn activate(
     svc: &Services,
     user_id: &str,
     password: SecretString,
     phone_proved: bool,
-) -> Result<UserRow, AccountError> {
+) -> Result<(UserRow, bool), AccountError> {
     check_password(&password)?;
     let mut user = load(svc, user_id).await?;
+    let replaced = user.password_hash.is_some();
     user.password_hash = Some(hash(password).await?);
     if phone_proved && user.phone_number.is_some() {
         user.phone_number_verified = true;
@@ -141,8 +143,9 @@ pub async fn activate(
         .record(
             AuditEvent::success(AuditKind::AccountChanged)
                 .subject(user.id.clone())
-                .detail(json!({ "what": "activated", "phone_verified": user.phone_number_verified })),
+                .detail(json!({ "what": "activated", "phone_verified": user.phone_number_verified,
+                                "password_replaced": replaced })),
         )
         .await;
-    Ok(user)
+    Ok((user, replaced))
 }

@@ -284,7 +284,9 @@ pub(crate) async fn activation_for(
     Ok(issued)
 }
 
-/// `/activate`: the citizen names the account, types the code and a new password.
+/// `/activate`: the citizen names the account, types the code and a new password. When
+/// the account already had a password (a recovery at a service centre), its sessions
+/// end.
 pub async fn activate(
     svc: &Services,
     login: &str,
@@ -297,9 +299,19 @@ pub async fn activate(
     let row = redeem(svc, Kind::Activation, user.as_ref(), code, ip).await?;
     let by_sms =
         serde_json::from_str::<Value>(&row.detail).ok().and_then(|d| d["delivery"].as_str().map(|s| s == "sms"));
-    Ok(accounts::assisted::activate(svc, &row.user_id, password, by_sms == Some(true))
+    let (user, replaced) = accounts::assisted::activate(svc, &row.user_id, password, by_sms == Some(true))
         .await
-        .map_err(StaffError::from)?)
+        .map_err(StaffError::from)?;
+    if replaced {
+        // A recovery: whoever held the old password is signed out everywhere.
+        let sessions = crate::login::Session::list(&svc.state, &user.id).await?;
+        for session in sessions {
+            crate::oidc::logout::end_other_session(svc, &user.id, &session.sid, ip)
+                .await
+                .map_err(|e| StaffError::Unavailable(e.to_string()))?;
+        }
+    }
+    Ok(user)
 }
 
 /// Digest binding a post code to the document data it was issued for.

@@ -501,12 +501,22 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     assert_eq!(activate(&app, &login, &code).await.0, 400, "single use");
     // The password works: a relying party sees a confirmed account.
     let client = crate::flow::web_client(&app, "portal", "portal.example", |_| {}).await;
-    let tokens = crate::flow::code_flow_tokens(&app, &browser(), &client, &["openid"], (&login, PASSWORD)).await;
+    let citizen = browser();
+    let tokens = crate::flow::code_flow_tokens(&app, &citizen, &client, &["openid"], (&login, PASSWORD)).await;
     let claims = openidconnect::TokenResponse::id_token(&tokens)
         .unwrap()
         .claims(&client.rp.id_token_verifier(), |_: Option<&openidconnect::Nonce>| Ok(()))
         .unwrap();
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), "urn:vhod:acr:confirmed");
+    // A recovery at the service centre: a new code replaces the password and signs the
+    // account out everywhere.
+    let signed_in = |html: &str| html.contains("id=\"account-level\"");
+    assert!(signed_in(&citizen.get(app.url("/account")).send().await.unwrap().text().await.unwrap()));
+    let (_, html, _) =
+        mfc.post(&app, &format!("/staff/citizens/{id}/activation"), &pairs(&[("reason", "забыла пароль")])).await;
+    let (recovery, _) = printed_code(&html);
+    assert_eq!(activate(&app, &login, &recovery).await.0, 200);
+    assert!(!signed_in(&citizen.get(app.url("/account")).send().await.unwrap().text().await.unwrap()));
     // Guessing kills a code: five wrong entries, then even the right one fails.
     let (second, _) = register_in_person(&app, &mfc, "Орлова", 32, "").await;
     let (_, html, _) =

@@ -163,6 +163,18 @@ async fn partners_submit_applications_with_checked_scans_and_operators_decide() 
     assert!(html.contains("larger than 5 MB"), "{html}");
     let (status, _, _) = submit(&app, &ngo, 61, (0..6).map(|_| scan("a.pdf", pdf.clone())).collect()).await;
     assert_eq!(status, 400, "at most five files");
+    // Not multipart at all, or a broken body: a readable refusal, never a 500.
+    let plain = ngo.b.post(app.url("/staff/applications")).form(&[("csrf", ngo.csrf.as_str())]).send().await.unwrap();
+    assert_eq!(plain.status(), 400);
+    let broken = ngo
+        .b
+        .post(app.url("/staff/applications"))
+        .header("content-type", "multipart/form-data; boundary=xyz")
+        .body("--xyz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\n\r\n%PDF-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
     // A good application.
     let (status, _, location) =
         submit(&app, &ngo, 61, vec![scan("passport.pdf", pdf.clone()), scan("../../snils.png", png)]).await;
