@@ -32,7 +32,7 @@ fn when(secs: i64) -> String {
 }
 
 fn labelled(locale: Locale, list: Vec<FieldMismatch>) -> Vec<(&'static str, String)> {
-    list.into_iter().map(|m| (i18n::field_label(locale, &m.field), m.reason)).collect()
+    list.into_iter().map(|m| (i18n::field_label(locale, &m.field), i18n::reason(locale, &m.reason))).collect()
 }
 
 /// Everything the profile shows for `session`; `typed` replaces the stored identity
@@ -271,7 +271,7 @@ pub async fn remove_phone(req: HttpRequest, form: web::Form<AccountForm>, svc: w
     };
     match accounts::remove_phone(&svc, &session.user_id).await {
         Ok(()) => back_to_account("phone"),
-        Err(AccountError::Refused(message)) => pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned()),
+        Err(AccountError::Refused(message)) => pages::refused_page(&req, StatusCode::CONFLICT, message),
         Err(e) => unavailable(&req, e),
     }
 }
@@ -306,7 +306,7 @@ pub async fn unlink(req: HttpRequest, form: web::Form<UnlinkForm>, svc: web::Dat
     match accounts::federated::unlink(&svc, &session.user_id, &form.provider).await {
         Ok(_) => back_to_account("unlinked"),
         Err(accounts::federated::FederatedError::Refused(message)) => {
-            pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned())
+            pages::refused_page(&req, StatusCode::CONFLICT, message)
         }
         Err(e) => unavailable(&req, e),
     }

@@ -110,9 +110,9 @@ fn code_error(locale: Locale, e: &CodeError) -> (StatusCode, String) {
         ),
         CodeError::Staff(StaffError::Invalid(list)) => (
             StatusCode::BAD_REQUEST,
-            list.iter().map(|m| format!("{}: {}", m.field, m.reason)).collect::<Vec<_>>().join("; "),
+            list.iter().map(|m| super::i18n::mismatch(locale, &m.field, &m.reason)).collect::<Vec<_>>().join("; "),
         ),
-        CodeError::Staff(e) => (StatusCode::BAD_REQUEST, e.to_string()),
+        CodeError::Staff(e) => (StatusCode::BAD_REQUEST, super::i18n::reason(locale, &e.to_string())),
     }
 }
 
@@ -335,10 +335,11 @@ pub async fn support_submit(
                 StatusCode::BAD_REQUEST
             };
             view.errors = match e {
-                StaffError::Invalid(list) => {
-                    list.into_iter().map(|m| (m.field.clone(), format!("{}: {}", m.field, m.reason))).collect()
-                }
-                other => vec![("request".into(), other.to_string())],
+                StaffError::Invalid(list) => list
+                    .into_iter()
+                    .map(|m| (m.field.clone(), super::i18n::mismatch(locale, &m.field, &m.reason)))
+                    .collect(),
+                other => vec![("request".into(), super::i18n::reason(locale, &other.to_string()))],
             };
             show(status, locale, &view, None)
         }
@@ -447,7 +448,7 @@ pub async fn request_post(
     };
     match codes::request_post(&svc, &session.user_id).await {
         Ok(_) => see_other("/account/post"),
-        Err(StaffError::Refused(reason)) => pages::error_page(&req, StatusCode::CONFLICT, move |_| reason.clone()),
+        Err(StaffError::Refused(reason)) => pages::refused_page(&req, StatusCode::CONFLICT, &reason),
         Err(e) => unavailable(&req, e),
     }
 }

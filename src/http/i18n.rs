@@ -2,8 +2,18 @@
 //! then Russian.
 
 mod citizen;
+mod reasons;
 
 pub use citizen::{CitizenTexts, field_label, level_name, method_name, registry_status};
+pub use reasons::reason;
+
+/// A field error as "Label: reason" in the page's language (just the reason when the
+/// field has no label of its own).
+pub fn mismatch(locale: Locale, field: &str, why: &str) -> String {
+    let label = field_label(locale, field);
+    let why = reason(locale, why);
+    if label == field_label(locale, "") { why } else { format!("{label}: {why}") }
+}
 
 /// A supported language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

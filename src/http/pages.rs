@@ -350,6 +350,14 @@ pub fn error_page(req: &HttpRequest, status: StatusCode, message: impl Fn(&Texts
     render(status, &page, None)
 }
 
+/// An error page for a refusal the services gave in English, in the request's language.
+pub fn refused_page(req: &HttpRequest, status: StatusCode, english: &str) -> HttpResponse {
+    let text = super::i18n::reason(locale(req, None), english);
+    let mut chars = text.chars();
+    let text: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    error_page(req, status, move |_| text.clone())
+}
+
 /// The QR poller, compiled in.
 pub async fn qr_script() -> HttpResponse {
     HttpResponse::Ok()

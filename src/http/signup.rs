@@ -69,7 +69,8 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignupForm>, svc: web::Dat
     if let Some(p) = &password
         && let Err(AccountError::Invalid(fields)) = accounts::check_password(p)
     {
-        let message = fields.into_iter().map(|f| f.reason).collect::<Vec<_>>().join("; ");
+        let locale = pages::locale(&req, None);
+        let message = fields.iter().map(|f| super::i18n::reason(locale, &f.reason)).collect::<Vec<_>>().join("; ");
         return page(&req, &svc, &browser, &form.tx, Some(message));
     }
     let record = match verified(&svc, &form.tx, &binding).await {
@@ -88,7 +89,7 @@ pub async fn submit(req: HttpRequest, form: web::Form<SignupForm>, svc: web::Dat
             let session = Session::new(user.id, vec!["sms".into()], crate::domain::AccountLevel::Simplified);
             signed_in(&req, &svc, session, record.rid.as_deref(), "sms").await
         }
-        Err(AccountError::Refused(message)) => pages::error_page(&req, StatusCode::CONFLICT, |_| message.to_owned()),
+        Err(AccountError::Refused(message)) => pages::refused_page(&req, StatusCode::CONFLICT, message),
         Err(e) => unavailable(&req, e),
     }
 }

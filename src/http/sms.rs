@@ -438,7 +438,7 @@ async fn complete_phone_change(req: &HttpRequest, svc: &Services, tx: &str, bind
     let Ok(phone) = Phone::parse(&record.phone) else { return form_expired(req) };
     match accounts::set_phone(svc, &current.user_id, &phone).await {
         Ok(()) => see_other("/account?done=phone".into()),
-        Err(AccountError::Refused(message)) => pages::error_page(req, StatusCode::CONFLICT, |_| message.to_owned()),
+        Err(AccountError::Refused(message)) => pages::refused_page(req, StatusCode::CONFLICT, message),
         Err(e) => unavailable(req, e),
     }
 }

@@ -222,12 +222,13 @@ pub fn failure(req: &HttpRequest, ctx: &Ctx, e: StaffError, retry: Option<View>)
         }
         StaffError::Invalid(list) => {
             let mut view = retry.unwrap_or_else(|| page(ctx, l.pick("Ошибка в данных", "Invalid input")));
-            view.errors = list.into_iter().map(|m| (m.field.clone(), format!("{}: {}", m.field, m.reason))).collect();
+            view.errors =
+                list.into_iter().map(|m| (m.field.clone(), super::i18n::mismatch(l, &m.field, &m.reason))).collect();
             (StatusCode::BAD_REQUEST, view)
         }
         StaffError::Refused(reason) => {
             let mut view = retry.unwrap_or_else(|| page(ctx, l.pick("Отказано", "Refused")));
-            view.errors = vec![("request".into(), reason)];
+            view.errors = vec![("request".into(), super::i18n::reason(l, &reason))];
             (StatusCode::CONFLICT, view)
         }
         StaffError::Unavailable(e) => return unavailable(req, e),

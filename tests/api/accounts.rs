@@ -212,7 +212,7 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
     })
     .await;
     let html = account_page(&app, &b).await;
-    assert!(html.contains("id=\"mismatches\"") && html.contains("<strong>Имя</strong>: does not match"), "{html}");
+    assert!(html.contains("id=\"mismatches\"") && html.contains("<strong>Имя</strong>: не совпадает с записью в регистре"), "{html}");
     assert!(!html.contains("Алексей</"), "the registry's value is not revealed");
     assert!(html.contains("value=\"Александр\""), "the stored data is what the citizen typed");
     // The operator sees the same: which field and why (CLI and admin API).
@@ -340,7 +340,7 @@ async fn an_http_registry_shows_progress_and_not_found_keeps_the_data() {
     })
     .await;
     let html = account_page(&app, &second).await;
-    assert!(html.contains("<strong>СНИЛС</strong>: already belongs to another verified account"), "{html}");
+    assert!(html.contains("<strong>СНИЛС</strong>: уже указан в другой проверенной учётной записи"), "{html}");
     assert_eq!(user_by_phone(&app, "+79165550000").await.account_level, "simplified");
 }
 
@@ -623,7 +623,7 @@ async fn the_profile_manages_sessions_password_phone_and_applications() {
     ]);
     let refused = change.send().await.unwrap();
     assert_eq!(refused.status(), 400);
-    assert!(text(refused).await.contains("the current password is wrong"));
+    assert!(text(refused).await.contains("текущий пароль введён неверно"));
     // Two sessions: the first ends the second.
     let page = code_page(&app, &b2, ask_code(&app, &b2, "login", "", PHONE).await).await;
     assert_eq!(enter(&app, &b2, &page, &sms.code_for(PHONE)).await.status(), 303);

@@ -152,7 +152,7 @@ async fn partners_submit_applications_with_checked_scans_and_operators_decide() 
     let gif = b"GIF89a....".to_vec();
     let (status, html, _) = submit(&app, &ngo, 61, vec![scan("photo.gif", gif)]).await;
     assert_eq!(status, 400);
-    assert!(html.contains("photo.gif: only PDF, JPEG and PNG"), "{html}");
+    assert!(html.contains("photo.gif: принимаются только файлы PDF, JPEG и PNG"), "{html}");
     let (status, html, _) =
         submit(&app, &ngo, 61, vec![scan("passport.pdf", b"<html>not a pdf</html>".to_vec())]).await;
     assert_eq!(status, 400, "{html}");
@@ -160,7 +160,7 @@ async fn partners_submit_applications_with_checked_scans_and_operators_decide() 
     big.resize(5 * 1024 * 1024 + 10, b'x');
     let (status, html, _) = submit(&app, &ngo, 61, vec![scan("big.pdf", big)]).await;
     assert_eq!(status, 400);
-    assert!(html.contains("larger than 5 MB"), "{html}");
+    assert!(html.contains("больше 5 МБ"), "{html}");
     let (status, _, _) = submit(&app, &ngo, 61, (0..6).map(|_| scan("a.pdf", pdf.clone())).collect()).await;
     assert_eq!(status, 400, "at most five files");
     // Not multipart at all, or a broken body: a readable refusal, never a 500.
