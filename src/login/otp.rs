@@ -166,6 +166,11 @@ impl OtpSender {
     }
 }
 
+/// Current time as Unix milliseconds.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 /// State keys name numbers by a keyed digest, so the store never lists phone numbers.
 fn phone_key(svc: &Services, prefix: &str, phone: &str) -> String {
     format!("{prefix}:{}", svc.secrets.key_digest(phone))
@@ -250,10 +255,11 @@ async fn send(svc: &Services, tx: &str, record: &Transaction, ip: Option<IpAddr>
         return Err(OtpError::Locked(until));
     }
     let cooldown_key = phone_key(svc, &format!("otpcool:{}", record.purpose.as_str()), phone.as_str());
-    if let Some(until) = read_i64(svc, &cooldown_key).await?
-        && until > now()
+    // The cooldown's end is kept in milliseconds, so the wait shown is exact (rounded up).
+    if let Some(until_ms) = read_i64(svc, &cooldown_key).await?
+        && until_ms > now_ms()
     {
-        return Err(OtpError::Cooldown((until - now()) as u64));
+        return Err(OtpError::Cooldown(((until_ms - now_ms()) as u64).div_ceil(1000)));
     }
     let address = format!("otpsend:ip:{}", ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()));
     let sends = svc.state.incr(&phone_key(svc, "otpsend", phone.as_str()), policy.window).await?;
@@ -266,8 +272,8 @@ async fn send(svc: &Services, tx: &str, record: &Transaction, ip: Option<IpAddr>
     let same_purpose = svc.state.incr(&counter, policy.window).await?;
     let wait = policy.resend_cooldown.saturating_mul(1 << (same_purpose - 1).min(6) as u32);
     if !wait.is_zero() {
-        let until = now() + wait.as_secs() as i64;
-        svc.state.put(&cooldown_key, until.to_string().as_bytes(), wait).await?;
+        let until_ms = now_ms() + wait.as_millis() as i64;
+        svc.state.put(&cooldown_key, until_ms.to_string().as_bytes(), wait).await?;
     }
     let code = new_code();
     let minutes = policy.code_ttl.as_secs().div_ceil(60);

@@ -212,7 +212,10 @@ async fn identity_data_is_checked_field_by_field_and_reaches_standard_through_th
     })
     .await;
     let html = account_page(&app, &b).await;
-    assert!(html.contains("id=\"mismatches\"") && html.contains("<strong>Имя</strong>: не совпадает с записью в регистре"), "{html}");
+    assert!(
+        html.contains("id=\"mismatches\"") && html.contains("<strong>Имя</strong>: не совпадает с записью в регистре"),
+        "{html}"
+    );
     assert!(!html.contains("Алексей</"), "the registry's value is not revealed");
     assert!(html.contains("value=\"Александр\""), "the stored data is what the citizen typed");
     // The operator sees the same: which field and why (CLI and admin API).
