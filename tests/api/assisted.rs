@@ -163,11 +163,25 @@ pub fn citizen_link(html: &str) -> String {
     panic!("no citizen link in:\n{html}")
 }
 
+/// The audit log once everything recorded so far is written: the log is written in
+/// batches, in order, so a marker recorded now appears after every earlier event.
+pub async fn flushed_audit(app: &TestApp) -> Vec<vhod::db::models::audit_event::AuditEventRow> {
+    use vhod::audit::{AuditEvent, AuditKind};
+    let marker = format!("test-marker-{}", crate::helpers::random_suffix());
+    app.services.audit.record(AuditEvent::success(AuditKind::AccountChanged).actor(marker.clone())).await;
+    for _ in 0..100 {
+        let events = app.audit_events().await;
+        if events.iter().any(|e| e.actor.as_deref() == Some(marker.as_str())) {
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the audit log was not written within 5 s");
+}
+
 /// Staff audit events (`staff.action`, successful) for an action.
 pub async fn staff_events(app: &TestApp, action: &str) -> Vec<vhod::db::models::audit_event::AuditEventRow> {
-    // The audit log is written in batches every few milliseconds.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    app.audit_events()
+    flushed_audit(app)
         .await
         .into_iter()
         .filter(|e| e.kind == "staff.action" && e.outcome == "success")
@@ -287,8 +301,7 @@ async fn staff_sign_in_takes_a_password_and_a_code_and_locks_out_guessing() {
     assert!(home.contains("Staff workplace") && home.contains("support"), "{home}");
     let (_, home) = desk.get(&app, "/staff").await;
     assert!(home.contains("Рабочее место сотрудника"), "Russian by default");
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let events = app.audit_events().await;
+    let events = flushed_audit(&app).await;
     assert!(events.iter().any(|e| e.kind == "staff.signed_in" && e.actor.as_deref() == Some("staff:ivan")));
     assert!(events.iter().any(|e| e.kind == "staff.login_failed" && e.actor.as_deref() == Some("staff:olga")));
     // Signing out ends the session.
@@ -339,9 +352,8 @@ async fn each_role_is_refused_outside_its_rights_and_refusals_are_audited() {
             if method == "get" { who.get(&app, &path).await.0 } else { who.post(&app, &path, &fields).await.0 };
         assert_eq!(status, 403, "{method} {path}");
     }
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let refusals =
-        app.audit_events().await.into_iter().filter(|e| e.kind == "staff.action" && e.outcome == "failure").count();
+        flushed_audit(&app).await.into_iter().filter(|e| e.kind == "staff.action" && e.outcome == "failure").count();
     assert!(refusals >= 13, "every refusal is audited ({refusals})");
     // What each may do works.
     assert_eq!(auditor.get(&app, "/staff/audit").await.0, 200);
@@ -450,8 +462,7 @@ async fn staff_are_managed_through_the_cli_and_the_admin_api() {
     assert_eq!(support.get(&app, "/staff/support").await.0, 200);
     let unauthenticated = app.http.get(api("/staff")).send().await.unwrap();
     assert_eq!(unauthenticated.status(), 401);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let events = app.audit_events().await;
+    let events = flushed_audit(&app).await;
     for action in ["staff_created", "staff_updated", "staff_password_reset"] {
         assert!(events.iter().any(|e| e.kind == "staff.action" && e.detail.contains(action)), "{action} audited");
     }
