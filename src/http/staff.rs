@@ -40,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/login", web::post().to(login_submit))
         .route("/staff/login/code", web::get().to(code_form))
         .route("/staff/login/code", web::post().to(code_submit))
+        .route("/staff/login/resend", web::post().to(resend_code))
         .route("/staff/logout", web::post().to(logout))
         .route("/staff/citizens", web::get().to(citizens))
         .route("/staff/citizens", web::post().to(register))
@@ -369,26 +370,41 @@ pub struct CodeQuery {
 
 fn code_view(locale: Locale, csrf: &str, tx: &str, error: Option<&str>) -> View {
     let l = locale;
+    let resend = Block {
+        id: "resend-section".into(),
+        form: Some(Form {
+            action: "/staff/login/resend".into(),
+            id: "staff-resend".into(),
+            csrf: csrf.to_owned(),
+            fields: vec![Field::new("hidden", "tx", "", tx)],
+            submit: l.pick("Отправить код ещё раз", "Send the code again").into(),
+            ..Form::default()
+        }),
+        ..Block::default()
+    };
     View {
         title: l.pick("Код из SMS", "Code from the SMS").into(),
         errors: error.map(|e| vec![("code".to_owned(), e.to_owned())]).unwrap_or_default(),
-        blocks: vec![Block {
-            form: Some(Form {
-                action: "/staff/login/code".into(),
-                id: "staff-code".into(),
-                csrf: csrf.to_owned(),
-                fields: vec![
-                    Field::new("hidden", "tx", "", tx),
-                    Field {
-                        autocomplete: "one-time-code",
-                        ..Field::new("text", "code", l.pick("Код", "Code"), "").required()
-                    },
-                ],
-                submit: l.pick("Войти", "Sign in").into(),
-                ..Form::default()
-            }),
-            ..Block::default()
-        }],
+        blocks: vec![
+            Block {
+                form: Some(Form {
+                    action: "/staff/login/code".into(),
+                    id: "staff-code".into(),
+                    csrf: csrf.to_owned(),
+                    fields: vec![
+                        Field::new("hidden", "tx", "", tx),
+                        Field {
+                            autocomplete: "one-time-code",
+                            ..Field::new("text", "code", l.pick("Код", "Code"), "").required()
+                        },
+                    ],
+                    submit: l.pick("Войти", "Sign in").into(),
+                    ..Form::default()
+                }),
+                ..Block::default()
+            },
+            resend,
+        ],
         other_lang: l.other().tag(),
         other_lang_label: l.pick("English", "Русский"),
         ..View::default()
@@ -455,6 +471,32 @@ pub async fn code_submit(req: HttpRequest, form: web::Form<CodeForm>, svc: web::
             .cookie(new_staff_cookie(&svc, cookie))
             .finish(),
         Err(e) => unavailable(&req, e),
+    }
+}
+
+/// `POST /staff/login/resend`: a fresh code for a live staff transaction (under the
+/// same cooldown and limits as citizens' codes).
+pub async fn resend_code(req: HttpRequest, form: web::Form<CodeForm>, svc: web::Data<Services>) -> HttpResponse {
+    let locale = pages::locale(&req, None);
+    let purpose = format!("staff-code:{}", form.tx);
+    let Some(browser) = Browser::existing(&req, &svc).filter(|b| svc.secrets.csrf_valid(b, &purpose, &form.csrf))
+    else {
+        return pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned());
+    };
+    let binding = super::browser::binding_of(&browser);
+    let record = match otp::load(&svc, &form.tx, &binding).await {
+        Ok(Some(record)) if record.purpose == Purpose::Staff => record,
+        Ok(_) => return see_other("/staff/login"),
+        Err(e) => return unavailable(&req, e),
+    };
+    match otp::resend(&svc, &form.tx, &record, ip(&req)).await {
+        Ok(()) => see_other(&format!("/staff/login/code?tx={}", form.tx)),
+        Err(OtpError::Unavailable(e)) => unavailable(&req, e),
+        Err(e) => {
+            let csrf = svc.secrets.csrf_token(&browser, &purpose);
+            let message = super::i18n::reason(locale, &e.to_string());
+            render(StatusCode::TOO_MANY_REQUESTS, locale, &code_view(locale, &csrf, &form.tx, Some(&message)))
+        }
     }
 }
 

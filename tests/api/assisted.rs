@@ -25,6 +25,7 @@ pub async fn assisted_app(sms: &SmsFake) -> TestApp {
         s.sms.url = url;
         s.sms.authorization = Some(SecretString::from(SMS_TOKEN));
         s.sms.retries = 0;
+        s.otp.resend_cooldown_secs = 1;
     })
     .await
 }
@@ -283,6 +284,17 @@ async fn staff_sign_in_takes_a_password_and_a_code_and_locks_out_guessing() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    // Asking for the code again: held back by the cooldown, then a fresh code.
+    let resend = || {
+        b.post(app.url("/staff/login/resend"))
+            .form(&[("csrf", hidden(&code_page, "csrf")), ("tx", hidden(&code_page, "tx"))])
+            .send()
+    };
+    assert_eq!(resend().await.unwrap().status(), 429);
+    let first = sms.code_for("+79990000002");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(resend().await.unwrap().status(), 303);
+    assert_ne!(sms.code_for("+79990000002"), first, "a new code was sent");
     let right = b
         .post(app.url("/staff/login/code"))
         .form(&[
