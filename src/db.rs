@@ -119,6 +119,19 @@ impl DbPool {
     }
 }
 
+/// A `LIKE` pattern piece that matches `text` literally (`%`, `_` and `\` escaped; use
+/// with `.escape('\\')`).
+pub fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Current time as Unix seconds.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)

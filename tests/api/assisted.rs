@@ -604,6 +604,8 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     assert_eq!(status, 200);
     assert!(html.contains(&format!("/staff/citizens/{third}")));
     assert!(!html.contains(&format!("/staff/citizens/{id}\"")), "only matches");
+    let (_, html) = mfc.get(&app, "/staff/citizens?q=%25").await;
+    assert!(!html.contains(&format!("/staff/citizens/{id}")), "LIKE wildcards are literal");
     let (_, html) = mfc.get(&app, &format!("/staff/citizens?q={}", snils(31))).await;
     assert!(html.contains(&format!("/staff/citizens/{id}")), "by SNILS");
 }

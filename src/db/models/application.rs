@@ -132,7 +132,8 @@ pub fn page(
         query = query.filter(applications::status.eq(status.to_owned()));
     }
     if !q.is_empty() {
-        query = query.filter(applications::search.like(format!("%{}%", q.to_lowercase())));
+        let pattern = format!("%{}%", crate::db::like_literal(&q.to_lowercase()));
+        query = query.filter(applications::search.like(pattern).escape('\\'));
     }
     Ok(query
         .order((applications::created_at.desc(), applications::id.asc()))

@@ -108,7 +108,9 @@ pub fn mark_used(conn: &mut AnyConnection, id: &str, at: i64) -> Result<bool, Db
 pub fn page(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Result<Vec<CodeRow>, DbError> {
     let mut query = assisted_codes::table.into_boxed();
     if !q.is_empty() {
-        query = query.filter(assisted_codes::id.like(format!("{q}%")).or(assisted_codes::user_id.eq(q.to_owned())));
+        let pattern = format!("{}%", crate::db::like_literal(q));
+        query =
+            query.filter(assisted_codes::id.like(pattern).escape('\\').or(assisted_codes::user_id.eq(q.to_owned())));
     }
     Ok(query
         .order((assisted_codes::created_at.desc(), assisted_codes::id.asc()))

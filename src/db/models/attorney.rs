@@ -74,7 +74,7 @@ pub fn page(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Resul
             poa::principal_id
                 .eq(q.to_owned())
                 .or(poa::representative_id.eq(q.to_owned()))
-                .or(poa::document_ref.like(format!("%{q}%"))),
+                .or(poa::document_ref.like(format!("%{}%", crate::db::like_literal(q))).escape('\\')),
         );
     }
     Ok(query

@@ -114,7 +114,8 @@ pub fn page(
         query = query.filter(support_requests::status.eq(status.to_owned()));
     }
     if !q.is_empty() {
-        query = query.filter(support_requests::search.like(format!("%{}%", q.to_lowercase())));
+        let pattern = format!("%{}%", crate::db::like_literal(&q.to_lowercase()));
+        query = query.filter(support_requests::search.like(pattern).escape('\\'));
     }
     Ok(query
         .order((support_requests::created_at.desc(), support_requests::id.asc()))

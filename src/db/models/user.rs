@@ -168,8 +168,8 @@ pub fn search(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Res
     if !q.is_empty() {
         query = query
             .filter(users::username.eq(q.to_owned()))
-            .or_filter(users::family_name.like(format!("{q}%")))
-            .or_filter(users::family_name.like(format!("{capitalised}%")));
+            .or_filter(users::family_name.like(format!("{}%", crate::db::like_literal(q))).escape('\\'))
+            .or_filter(users::family_name.like(format!("{}%", crate::db::like_literal(&capitalised))).escape('\\'));
         if let Ok(phone) = crate::domain::Phone::parse(q) {
             query = query.or_filter(users::phone_number.eq(phone.as_str().to_owned()));
         }
