@@ -331,6 +331,20 @@ pub(crate) async fn case_event(
     Ok(())
 }
 
+/// Ends every browser session of an account, with back-channel logout to its clients.
+pub(crate) async fn sign_out_everywhere(
+    svc: &Services,
+    user_id: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), StaffError> {
+    for session in crate::login::Session::list(&svc.state, user_id).await? {
+        crate::oidc::logout::end_other_session(svc, user_id, &session.sid, ip)
+            .await
+            .map_err(|e| StaffError::Unavailable(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Items per page in every staff list.
 pub const PAGE_SIZE: i64 = 20;
 

@@ -149,3 +149,56 @@ pub async fn activate(
         .await;
     Ok((user, replaced))
 }
+
+/// What a reset removed.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Reset {
+    /// Passkeys removed.
+    pub passkeys: usize,
+    /// Upstream links removed.
+    pub links: usize,
+    /// Refresh tokens revoked.
+    pub refresh_tokens: usize,
+}
+
+/// Binds an account to the person in front of the operator: removes every way in
+/// that person did not set up there — password (with `password`), passkeys, upstream
+/// links, the phone's verification, refresh tokens. Sessions are ended by the caller
+/// (they live in the state store and have their own logout path).
+pub async fn reset_credentials(
+    svc: &Services,
+    user_id: &str,
+    password: bool,
+    phone: bool,
+) -> Result<Reset, AccountError> {
+    let mut user = load(svc, user_id).await?;
+    if password {
+        user.password_hash = None;
+    }
+    if phone {
+        user.phone_number_verified = false;
+    }
+    let (id, at) = (user.id.clone(), now());
+    let reset = svc
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                user.updated_at = at;
+                user_db::update(conn, &user)?;
+                Ok(Reset {
+                    passkeys: crate::db::models::passkey::delete_all(conn, &id)?,
+                    links: crate::db::models::federated_identity::delete_all(conn, &id)?,
+                    refresh_tokens: crate::db::models::refresh_token::revoke_all_for_user(conn, &id, at)?,
+                })
+            })
+        })
+        .await?;
+    svc.audit
+        .record(
+            AuditEvent::success(AuditKind::AccountChanged)
+                .subject(user_id.to_owned())
+                .detail(json!({ "what": "credentials_reset", "password": password, "phone": phone, "removed": reset })),
+        )
+        .await;
+    Ok(reset)
+}

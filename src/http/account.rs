@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::authorize::{current_session, internal};
+use super::authorize::{full_session, internal};
 use super::browser::{Browser, removal_session_cookie, session_cookie};
 use super::i18n::{self, Locale};
 use super::pages::{self, AccountPage, Profile};
@@ -139,7 +139,8 @@ async fn render_account(
     let browser = Browser::of(req, svc);
     let locale = pages::locale(req, None);
     let csrf = svc.secrets.csrf_token(&browser.id, "account");
-    let session = match current_session(req, svc).await {
+    // Temporary access does not open the profile (identity documents, sign-in methods).
+    let session = match full_session(req, svc).await {
         Ok(session) => session,
         Err(e) => return internal(req, &e),
     };
@@ -210,7 +211,7 @@ async fn signed_in(req: &HttpRequest, svc: &Services, csrf: &str) -> Result<Sess
     if !checked(req, svc, csrf) {
         return Err(pages::error_page(req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned()));
     }
-    match current_session(req, svc).await {
+    match full_session(req, svc).await {
         Ok(Some(session)) => Ok(session),
         Ok(None) => Err(back_to_account("")),
         Err(e) => Err(internal(req, &e)),

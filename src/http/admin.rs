@@ -356,8 +356,9 @@ struct StaffRequest {
     phone: String,
     roles: Vec<String>,
     office: String,
+    /// Absent: unchanged on update, enabled on create.
     #[serde(default)]
-    disabled: bool,
+    disabled: Option<bool>,
 }
 
 impl From<StaffRequest> for crate::staff::members::StaffSpec {
@@ -368,7 +369,7 @@ impl From<StaffRequest> for crate::staff::members::StaffSpec {
             phone: r.phone,
             roles: r.roles,
             office: r.office,
-            disabled: r.disabled,
+            disabled: r.disabled.unwrap_or(false),
         }
     }
 }
@@ -413,9 +414,16 @@ async fn update_staff(
     if request.username.trim().to_lowercase() != path.trim().to_lowercase() {
         return Err(AdminError::Invalid("username in the body must match the path".into()).into());
     }
-    let member = crate::staff::members::update(&svc.db, &svc.audit, &who.actor(), &request.into())
-        .await
-        .map_err(AdminError::from)?;
+    let keep = match request.disabled {
+        Some(_) => None,
+        None => Some(crate::staff::members::show(&svc.db, &path).await.map_err(AdminError::from)?.disabled),
+    };
+    let mut spec: crate::staff::members::StaffSpec = request.into();
+    if let Some(disabled) = keep {
+        spec.disabled = disabled;
+    }
+    let member =
+        crate::staff::members::update(&svc.db, &svc.audit, &who.actor(), &spec).await.map_err(AdminError::from)?;
     Ok(HttpResponse::Ok().json(member))
 }
 

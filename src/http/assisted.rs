@@ -421,7 +421,8 @@ async fn signed_in(req: &HttpRequest, svc: &Services, csrf: &str) -> Result<(Ses
     }
     let Some(cookie) = session_cookie(req, svc) else { return Err(see_other("/account")) };
     match Session::load(&svc.state, &cookie).await {
-        Ok(Some(session)) => Ok((session, cookie)),
+        Ok(Some(session)) if !session.is_temporary() => Ok((session, cookie)),
+        Ok(Some(_)) => Err(pages::error_page(req, StatusCode::FORBIDDEN, |t| t.not_signed_in.to_owned())),
         Ok(None) => Err(see_other("/account")),
         Err(e) => Err(unavailable(req, e)),
     }

@@ -21,6 +21,12 @@ pub async fn current_session(req: &HttpRequest, svc: &Services) -> Result<Option
     }
 }
 
+/// The browser's session when it may manage the account or vouch for another device
+/// (a temporary-access session may do neither).
+pub async fn full_session(req: &HttpRequest, svc: &Services) -> Result<Option<Session>, OAuthError> {
+    Ok(current_session(req, svc).await?.filter(|s| !s.is_temporary()))
+}
+
 /// `GET /authorize`.
 pub async fn authorize_get(req: HttpRequest, svc: web::Data<Services>) -> HttpResponse {
     start(&req, &svc, req.query_string().as_bytes()).await

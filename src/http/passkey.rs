@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use super::authorize::current_session;
+use super::authorize::full_session;
 use super::browser::{Browser, new_session_cookie};
 use super::sms::establish;
 use crate::app::Services;
@@ -74,7 +74,7 @@ pub async fn register_start(req: HttpRequest, body: web::Bytes, svc: web::Data<S
         Ok(binding) => binding,
         Err(r) => return *r,
     };
-    let session = match current_session(&req, &svc).await {
+    let session = match full_session(&req, &svc).await {
         Ok(Some(session)) => session,
         Ok(None) => return error(StatusCode::UNAUTHORIZED, "login_required", "sign in first"),
         Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "try again later"),
@@ -100,7 +100,7 @@ pub async fn register_finish(req: HttpRequest, body: web::Bytes, svc: web::Data<
         Ok(binding) => binding,
         Err(r) => return *r,
     };
-    let session = match current_session(&req, &svc).await {
+    let session = match full_session(&req, &svc).await {
         Ok(Some(session)) => session,
         _ => return error(StatusCode::UNAUTHORIZED, "login_required", "sign in first"),
     };

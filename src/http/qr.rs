@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::authorize::{current_session, internal};
+use super::authorize::{full_session, internal};
 use super::browser::{Browser, binding_of};
 use super::pages::{self, QrPage};
 use super::sms::{signed_in, unavailable};
@@ -50,7 +50,7 @@ pub async fn show(req: HttpRequest, path: web::Path<String>, svc: web::Data<Serv
         Err(e) => return unavailable(&req, e),
     };
     let Some(found) = found else { return phone_page(&req, &svc, &browser, &path, None, c.qr_expired) };
-    match current_session(&req, &svc).await {
+    match full_session(&req, &svc).await {
         Ok(Some(_)) => phone_page(&req, &svc, &browser, &path, Some(found), ""),
         Ok(None) => phone_page(&req, &svc, &browser, &path, None, c.qr_sign_in_first),
         Err(e) => internal(&req, &e),
@@ -75,7 +75,7 @@ pub async fn decide(
         "deny" => false,
         _ => return pages::error_page(&req, StatusCode::BAD_REQUEST, |t| t.form_expired.to_owned()),
     };
-    let session = match current_session(&req, &svc).await {
+    let session = match full_session(&req, &svc).await {
         Ok(Some(session)) => session,
         Ok(None) => return pages::error_page(&req, StatusCode::UNAUTHORIZED, |t| t.not_signed_in.to_owned()),
         Err(e) => return internal(&req, &e),
@@ -179,7 +179,8 @@ pub async fn approve_by_app(
         acting: None,
         temporary_until: None,
     };
-    if claims.contains_key("act") || session.amr.iter().any(|m| m == "otp") {
+    let temporary = claims.get("acr").and_then(serde_json::Value::as_str) == Some(crate::oidc::acr::TEMPORARY);
+    if claims.contains_key("act") || temporary {
         // A representative's token names the principal; temporary access is too weak.
         return HttpResponse::Forbidden()
             .json(json!({ "error": "insufficient_scope", "error_description": "this token cannot approve sign-ins" }));

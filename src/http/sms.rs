@@ -237,7 +237,8 @@ pub async fn start(req: HttpRequest, form: web::Form<SmsForm>, svc: web::Data<Se
             Err(_) => return again(pages::locale(&req, None).citizen().bad_phone.to_owned(), StatusCode::BAD_REQUEST),
         }
     };
-    if purpose == Purpose::ChangePhone && user_id.is_none() {
+    let temporary = session.as_ref().is_some_and(Session::is_temporary);
+    if purpose == Purpose::ChangePhone && (user_id.is_none() || temporary) {
         return see_other("/account".into());
     }
     let lookup = phone.clone();
@@ -362,7 +363,8 @@ pub async fn establish(
     if let Some(old) = session_cookie(req, svc) {
         let _ = Session::destroy(&svc.state, &old).await;
     }
-    let cookie = session.save(&svc.state, svc.config.session_ttl).await.map_err(|e| internal(req, &e.into()))?;
+    let ttl = session.lifetime(svc.config.session_ttl);
+    let cookie = session.save(&svc.state, ttl).await.map_err(|e| internal(req, &e.into()))?;
     let browser = Browser::existing(req, svc).unwrap_or_default();
     let mut location = "/account".to_owned();
     if let Some(rid) = rid

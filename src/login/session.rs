@@ -158,6 +158,10 @@ impl Session {
     /// Rewrites the session a cookie names (acting for a principal, or stopping),
     /// keeping its expiry.
     pub async fn update(&self, state: &StateStore, cookie: &str, ttl: Duration) -> Result<(), StateError> {
+        if state.get(&key(cookie)).await?.is_none() {
+            // Ended meanwhile (signed out elsewhere): never bring it back.
+            return Ok(());
+        }
         let left = ttl.as_secs().saturating_sub(now().saturating_sub(self.auth_time).max(0) as u64).max(1);
         let value = serde_json::to_vec(self).expect("a session always serializes");
         state.put(&key(cookie), &value, Duration::from_secs(left)).await
@@ -172,7 +176,24 @@ impl Session {
     }
 
     async fn load_key(state: &StateStore, key: &str) -> Result<Option<Self>, StateError> {
-        Ok(state.get(key).await?.and_then(|raw| serde_json::from_slice(&raw).ok()))
+        let session: Option<Self> = state.get(key).await?.and_then(|raw| serde_json::from_slice(&raw).ok());
+        // Temporary access ends with its grant, whatever the record's own expiry.
+        Ok(session.filter(|s| s.temporary_until.is_none_or(|until| until > now())))
+    }
+
+    /// Whether this is a temporary-access session (restricted scopes, no account
+    /// management, cannot vouch for other devices).
+    pub fn is_temporary(&self) -> bool {
+        self.temporary_until.is_some()
+    }
+
+    /// How long the record should live: the session lifetime, or less when a
+    /// temporary grant ends sooner.
+    pub fn lifetime(&self, ttl: Duration) -> Duration {
+        match self.temporary_until {
+            Some(until) => ttl.min(Duration::from_secs((until - now()).max(1) as u64)),
+            None => ttl,
+        }
     }
 
     /// Ends the session a cookie names.

@@ -76,6 +76,9 @@ pub async fn exchange(
         (None, None) => {}
     }
     let scopes = Scopes::parse(&record.scope).map_err(|_| invalid_grant("the code is not valid"))?;
+    if record.until.is_some_and(|until| until <= now()) {
+        return Err(invalid_grant("the grant behind this code has ended"));
+    }
     if let Some(acting) = &record.actor
         && crate::staff::attorney::live(svc, &acting.power_id).await?.is_none()
     {

@@ -6,8 +6,9 @@
 //! - `actor_token` is the representative's Vhod access token (with `openid`),
 //!   `actor_token_type` `urn:ietf:params:oauth:token-type:access_token`.
 //!
-//! The power must be in force, name that representative and cover the client and the
-//! scopes. The result is an access token with the principal as `sub` and the
+//! The actor token must have been issued to the calling client, by a full sign-in (not
+//! temporary access). The power must be in force, name that representative and cover
+//! the client and the scopes. The result is an access token with the principal as `sub` and the
 //! representative as `act`, no longer-lived than the power, and no refresh token.
 
 use std::net::IpAddr;
@@ -59,6 +60,12 @@ pub async fn exchange(
         .map_err(|_| invalid_grant("actor_token is not a live access token of a signed-in citizen"))?;
     if claims.contains_key("act") {
         return Err(invalid_grant("actor_token is itself delegated"));
+    }
+    if claims.get("client_id").and_then(Value::as_str) != Some(client.id.as_str()) {
+        return Err(invalid_grant("actor_token was issued to another client"));
+    }
+    if claims.get("acr").and_then(Value::as_str) == Some(super::acr::TEMPORARY) {
+        return Err(invalid_grant("temporary access cannot act for anyone"));
     }
     let power = crate::staff::attorney::live(svc, power_id)
         .await?

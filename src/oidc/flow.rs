@@ -283,6 +283,9 @@ async fn limits(
     session: &Session,
 ) -> Result<Result<Limits, &'static str>, OAuthError> {
     if let Some(until) = session.temporary_until {
+        if until <= crate::db::now() {
+            return Ok(Err("temporary access has ended"));
+        }
         if request.device.is_some() {
             return Ok(Err("temporary access cannot approve devices"));
         }

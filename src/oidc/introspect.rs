@@ -83,9 +83,22 @@ pub async fn introspect(svc: &Services, request: TokenRequest<'_>) -> Result<Val
             let mut out = Map::new();
             out.insert("active".into(), json!(true));
             out.insert("token_type".into(), json!("Bearer"));
-            for name in
-                ["scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "acr", "amr", "sid"]
-            {
+            for name in [
+                "scope",
+                "client_id",
+                "sub",
+                "aud",
+                "iss",
+                "exp",
+                "iat",
+                "jti",
+                "auth_time",
+                "acr",
+                "amr",
+                "sid",
+                "act",
+                "poa",
+            ] {
                 if let Some(value) = claims.get(name) {
                     out.insert(name.into(), value.clone());
                 }

@@ -204,7 +204,12 @@ pub async fn user_tokens(
             iss: config.issuer.as_str(),
             sub: &sub,
             aud: client.id.as_str(),
-            exp: iat + (config.id_token_ttl.as_secs() as i64).min(access_ttl.max(60)),
+            exp: iat
+                + match grant.until {
+                    // A delegated or temporary grant: the ID token ends with it too.
+                    Some(until) => (config.id_token_ttl.as_secs() as i64).min((until - iat).max(1)),
+                    None => config.id_token_ttl.as_secs() as i64,
+                },
             iat,
             auth_time: grant.auth_time,
             nonce: grant.nonce,

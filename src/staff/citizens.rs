@@ -99,7 +99,10 @@ pub async fn register_in_person(
 }
 
 /// Confirms an existing account: the operator checked the document and corrected the
-/// data against it where needed.
+/// data against it where needed. The account is then bound to the person at the desk:
+/// whoever created it may not be them, so every way in is removed (password, passkeys,
+/// upstream links, the phone's verification, sessions, refresh tokens) and a printed
+/// activation code lets the citizen set a password.
 pub async fn confirm_in_person(
     svc: &Services,
     staff: &Staff,
@@ -107,14 +110,18 @@ pub async fn confirm_in_person(
     form: &IdentityForm,
     check: &DocumentCheck,
     why: &str,
-) -> Result<UserRow, StaffError> {
+) -> Result<(UserRow, Issued), StaffError> {
     staff.require(svc, Action::ConfirmInPerson).await?;
     let why = reason(why)?;
     let identity = identity(form, check)?;
     let user =
         assisted::confirm_in_person(svc, user_id, &identity, &staff.actor(), evidence(staff, &identity, check)).await?;
-    audit(svc, staff, Action::ConfirmInPerson, Some(user_id), &why, json!({ "level": user.account_level })).await;
-    Ok(user)
+    let reset = assisted::reset_credentials(svc, user_id, true, true).await?;
+    super::sign_out_everywhere(svc, user_id, None).await?;
+    let detail = json!({ "level": user.account_level, "reset": reset });
+    audit(svc, staff, Action::ConfirmInPerson, Some(user_id), &why, detail).await;
+    let issued = codes::activation_for(svc, staff, user_id, &why, "print").await?;
+    Ok((user, issued))
 }
 
 /// A call-centre registration from data the citizen dictates: simplified, or standard
@@ -156,7 +163,12 @@ pub async fn register_by_phone(
         );
         if let Err(e) = svc.otp.send_text(phone, &text).await {
             tracing::warn!(error = %e, "activation SMS failed; the operator can read the code out");
-            return Ok((user, issued, false));
+            // Read out, the code no longer proves the phone.
+            let mut row = issued.row.clone();
+            row.detail = json!({ "delivery": "read_out" }).to_string();
+            let written = row.clone();
+            svc.db.run(move |conn| crate::db::models::assisted_code::update(conn, &written)).await?;
+            return Ok((user, Issued { row, code: issued.code }, false));
         }
         return Ok((user, issued, true));
     }

@@ -238,10 +238,8 @@ async fn count_failure(svc: &Services, row: &CodeRow) -> Result<i64, crate::db::
     let id = row.id.clone();
     let failures = svc.db.run(move |conn| code_db::count_failure(conn, &id)).await?;
     if failures >= MAX_ATTEMPTS {
-        let mut dead = row.clone();
-        dead.failed_attempts = failures;
-        dead.revoked_at = Some(now());
-        svc.db.run(move |conn| code_db::update(conn, &dead)).await?;
+        let (id, at) = (row.id.clone(), now());
+        svc.db.run(move |conn| code_db::withdraw(conn, &id, at)).await?;
     }
     Ok(failures)
 }
@@ -285,8 +283,8 @@ pub(crate) async fn activation_for(
 }
 
 /// `/activate`: the citizen names the account, types the code and a new password. When
-/// the account already had a password (a recovery at a service centre), its sessions
-/// end.
+/// the account already had a password (a recovery at a service centre), every other way
+/// in ends: sessions, passkeys, upstream links, refresh tokens.
 pub async fn activate(
     svc: &Services,
     login: &str,
@@ -303,13 +301,12 @@ pub async fn activate(
         .await
         .map_err(StaffError::from)?;
     if replaced {
-        // A recovery: whoever held the old password is signed out everywhere.
-        let sessions = crate::login::Session::list(&svc.state, &user.id).await?;
-        for session in sessions {
-            crate::oidc::logout::end_other_session(svc, &user.id, &session.sid, ip)
-                .await
-                .map_err(|e| StaffError::Unavailable(e.to_string()))?;
-        }
+        // A recovery: whoever held the old password, a passkey, an upstream link or a
+        // refresh token is out, everywhere. A printed code does not prove the phone.
+        accounts::assisted::reset_credentials(svc, &user.id, false, by_sms != Some(true))
+            .await
+            .map_err(StaffError::from)?;
+        super::sign_out_everywhere(svc, &user.id, ip).await?;
     }
     Ok(user)
 }
@@ -390,11 +387,13 @@ pub async fn present_post(
         .await;
         return Err(invalid("document", "the document is not the one this code was issued for"));
     }
-    row.presented_at = Some(now());
+    let (id, at, by, office) = (row.id.clone(), now(), staff.actor(), staff.office.clone());
+    if !svc.db.run(move |conn| code_db::mark_presented(conn, &id, at, &by, &office)).await? {
+        return Err(invalid("reference", "this code was already presented"));
+    }
+    row.presented_at = Some(at);
     row.presented_by = Some(staff.actor());
     row.office = staff.office.clone();
-    let written = row.clone();
-    svc.db.run(move |conn| code_db::update(conn, &written)).await?;
     audit(
         svc,
         staff,
@@ -414,10 +413,33 @@ pub async fn confirm_post(
     code: &str,
     ip: Option<IpAddr>,
 ) -> Result<AccountLevel, CodeError> {
+    // The clerk checked the document the code was issued for, for an account at standard
+    // level: if the data changed since, the code confirms nothing.
+    if accounts::level_of(user) != AccountLevel::Standard {
+        return Err(StaffError::Refused("confirmation by post is for standard accounts".into()).into());
+    }
+    let (id, snils) = (user.id.clone(), user.snils.clone().unwrap_or_default());
+    if svc.db.run(move |conn| user_db::verified_snils_holder(conn, &snils, &id)).await?.is_some() {
+        return Err(StaffError::Refused("another verified account holds this SNILS".into()).into());
+    }
+    let id = user.id.clone();
+    if let Some(live) = svc.db.run(move |conn| code_db::live_for(conn, &id, "post")).await? {
+        let issued_for =
+            serde_json::from_str::<Value>(&live.detail).ok().and_then(|d| d["document"].as_str().map(str::to_owned));
+        let current = IdDocument::of(user).map(|d| document_digest(svc, &d));
+        if issued_for.is_none() || issued_for != current {
+            let (reference, at) = (live.id.clone(), now());
+            svc.db.run(move |conn| code_db::withdraw(conn, &reference, at)).await?;
+            return Err(StaffError::Refused(
+                "the identity document changed after the form was printed: ask for a new form".into(),
+            )
+            .into());
+        }
+    }
     let row = redeem(svc, Kind::Post, Some(user), code, ip).await?;
     let clerk = row.presented_by.clone().unwrap_or_default();
     let evidence = json!([{ "type": "document", "check_method": "vpip", "verifier": { "organization": row.office, "txn": row.id },
-                            "time": row.presented_at }]);
+                            "time": row.presented_at.map(crate::domain::rfc3339) }]);
     let level = accounts::raise_level(
         svc,
         &user.id,
@@ -488,7 +510,9 @@ pub async fn redeem_temporary(
 pub async fn page(svc: &Services, staff: &Staff, q: &str, number: i64) -> Result<super::Page<CodeRow>, StaffError> {
     staff.require(svc, Action::ReadCodes).await?;
     let (offset, limit) = super::Page::<CodeRow>::window(number);
+    // References are stored upper case; account ids are matched as typed.
     let q = q.trim().to_owned();
-    let items = svc.db.run(move |conn| code_db::page(conn, &q, offset, limit)).await?;
+    let reference = normalised(&q);
+    let items = svc.db.run(move |conn| code_db::page(conn, &q, &reference, offset, limit)).await?;
     Ok(super::Page::of(items, number))
 }

@@ -316,7 +316,8 @@ pub async fn start_session(svc: &Services, row: &StaffRow, ip: Option<IpAddr>) -
     Ok(cookie)
 }
 
-/// The member a session cookie names, if the session is live and the member enabled.
+/// The member a session cookie names, if the session is live, the member enabled and
+/// not changed since the session started.
 pub async fn from_session(svc: &Services, cookie: &str) -> Result<Option<Staff>, StaffError> {
     if cookie.len() != 43 {
         return Ok(None);
@@ -325,7 +326,9 @@ pub async fn from_session(svc: &Services, cookie: &str) -> Result<Option<Staff>,
     let Ok(record) = serde_json::from_slice::<SessionRecord>(&raw) else { return Ok(None) };
     let id = record.staff_id;
     let Some(row) = svc.db.run(move |conn| staff_db::find(conn, &id)).await? else { return Ok(None) };
-    if row.disabled {
+    // A disabled member, or one changed since signing in (new password, phone or roles),
+    // must sign in again.
+    if row.disabled || row.updated_at > record.started_at {
         return Ok(None);
     }
     Ok(Some(Staff {

@@ -585,6 +585,13 @@ async fn a_service_centre_registers_and_confirms_and_the_citizen_activates_with_
     let (status, html, _) = mfc.post(&app, &format!("/staff/citizens/{third}/confirm"), &form).await;
     assert_eq!(status, 200, "{html}");
     assert_eq!(level_of(&app, &third).await, "confirmed");
+    // Confirmation binds the account to the person at the desk: earlier ways in are gone
+    // and a printed code sets the password.
+    let id3 = third.clone();
+    let user = app.services.db.run(move |c| vhod::db::models::user::find_by_id(c, &id3)).await.unwrap().unwrap();
+    assert!(user.password_hash.is_none() && !user.phone_number_verified);
+    let (code, _) = printed_code(&html);
+    assert_eq!(activate(&app, "+79161230033", &code).await.0, 200);
     // The audit trail names the member, the office, the citizen and the reason.
     for (action, citizen) in
         [("register_in_person", &id), ("confirm_in_person", &third), ("issue_activation_code", &second)]
@@ -633,6 +640,7 @@ async fn a_call_centre_registers_by_phone_never_confirmed_and_the_sms_code_activ
     let (status, html, _) = cc.post(&app, "/staff/citizens", &form).await;
     assert_eq!(status, 201, "{html}");
     let id = citizen_link(&html);
+    assert!(!html.contains("data-code="), "a code sent by SMS is not shown to the operator");
     assert_ne!(level_of(&app, &id).await, "confirmed", "never confirmed by phone");
     let text = sms.texts_to("+79161230041").pop().expect("the activation code went by SMS");
     let code = activation_code_in(&text);

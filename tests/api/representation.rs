@@ -255,6 +255,9 @@ async fn support_grants_temporary_access_that_relying_parties_see_and_can_refuse
     assert_eq!(claims["amr"][0], "otp");
     assert_eq!(claims["scope"], "openid profile", "SNILS is not released to temporary access");
     assert!(claims["exp"].as_i64().unwrap() <= claims["iat"].as_i64().unwrap() + 900);
+    // The session opens neither the profile nor any account management.
+    let profile = b.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(!profile.contains("id=\"account-level\"") && !profile.contains("4591"), "{profile}");
     // A relying party that asks for a real level refuses it.
     let started = start(&portal.rp, &["openid"], &[("acr_values", "urn:vhod:acr:standard")]);
     let reached = follow(&app, &b, started.url, &portal.redirect_uri).await;

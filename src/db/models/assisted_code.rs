@@ -103,12 +103,18 @@ pub fn mark_used(conn: &mut AnyConnection, id: &str, at: i64) -> Result<bool, Db
         == 1)
 }
 
-/// One page of codes, newest first, optionally those whose reference starts with `q`
-/// or that belong to account `q`.
-pub fn page(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Result<Vec<CodeRow>, DbError> {
+/// One page of codes, newest first, optionally those whose reference starts with
+/// `reference` or that belong to account `q`.
+pub fn page(
+    conn: &mut AnyConnection,
+    q: &str,
+    reference: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<CodeRow>, DbError> {
     let mut query = assisted_codes::table.into_boxed();
     if !q.is_empty() {
-        let pattern = format!("{}%", crate::db::like_literal(q));
+        let pattern = format!("{}%", crate::db::like_literal(reference));
         query =
             query.filter(assisted_codes::id.like(pattern).escape('\\').or(assisted_codes::user_id.eq(q.to_owned())));
     }
@@ -118,4 +124,24 @@ pub fn page(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Resul
         .limit(limit)
         .select(CodeRow::as_select())
         .load(conn)?)
+}
+
+/// Withdraws a code (no longer usable).
+pub fn withdraw(conn: &mut AnyConnection, id: &str, at: i64) -> Result<(), DbError> {
+    diesel::update(assisted_codes::table.find(id).filter(assisted_codes::revoked_at.is_null()))
+        .set(assisted_codes::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks a post code as presented if it was not yet; `false` when another clerk was first.
+pub fn mark_presented(conn: &mut AnyConnection, id: &str, at: i64, by: &str, office: &str) -> Result<bool, DbError> {
+    Ok(diesel::update(assisted_codes::table.find(id).filter(assisted_codes::presented_at.is_null()))
+        .set((
+            assisted_codes::presented_at.eq(Some(at)),
+            assisted_codes::presented_by.eq(Some(by)),
+            assisted_codes::office.eq(office),
+        ))
+        .execute(conn)?
+        == 1)
 }

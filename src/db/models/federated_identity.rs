@@ -51,3 +51,8 @@ pub fn delete(conn: &mut AnyConnection, user_id: &str, provider: &str) -> Result
         .execute(conn)?
         > 0)
 }
+
+/// Removes every upstream link of an account; returns how many.
+pub fn delete_all(conn: &mut AnyConnection, user_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(table::table.filter(table::user_id.eq(user_id))).execute(conn)?)
+}

@@ -56,3 +56,8 @@ pub fn used(conn: &mut AnyConnection, id: &str, credential: &str, at: i64) -> Re
 pub fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> Result<bool, DbError> {
     Ok(diesel::delete(table::table.filter(table::id.eq(id)).filter(table::user_id.eq(user_id))).execute(conn)? > 0)
 }
+
+/// Removes every passkey of an account; returns how many.
+pub fn delete_all(conn: &mut AnyConnection, user_id: &str) -> Result<usize, DbError> {
+    Ok(diesel::delete(table::table.filter(table::user_id.eq(user_id))).execute(conn)?)
+}

@@ -97,3 +97,12 @@ pub fn revoke_for_user(conn: &mut AnyConnection, user_id: &str, client_id: &str,
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)?)
 }
+
+/// Revokes every live refresh token of an account, for every client.
+pub fn revoke_all_for_user(conn: &mut AnyConnection, user_id: &str, at: i64) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Some(at)))
+    .execute(conn)?)
+}

@@ -297,7 +297,19 @@ pub async fn register(req: HttpRequest, form: Fields, svc: web::Data<Services>) 
         i18n::level_name(l, &user.account_level),
         user.username
     ));
-    view.blocks.push(code_block(l, &issued, note));
+    if sent {
+        // The code went to the citizen's phone; the operator never sees it, so using it
+        // proves the phone.
+        view.blocks.push(Block {
+            id: "issued-code".into(),
+            facts: vec![(l.pick("Номер кода", "Code reference").into(), issued.row.id.clone())],
+            links: Vec::new(),
+            heading: note.into(),
+            ..Block::default()
+        });
+    } else {
+        view.blocks.push(code_block(l, &issued, note));
+    }
     view.blocks.push(Block {
         links: vec![(format!("/staff/citizens/{}", user.id), l.pick("Карточка гражданина", "Citizen's card").into())],
         ..Block::default()
@@ -557,10 +569,22 @@ pub async fn confirm(
     )
     .await;
     match result {
-        Ok(_) => match load_card(&req, &svc, &ctx, &path, &HashMap::new()).await {
+        Ok((_, issued)) => match load_card(&req, &svc, &ctx, &path, &HashMap::new()).await {
             Ok(mut view) => {
-                view.notice = Some(ctx.locale.pick("Учётная запись подтверждена.", "The account is confirmed.").into());
-                render(StatusCode::OK, ctx.locale, &view)
+                let l = ctx.locale;
+                view.notice = Some(
+                    l.pick(
+                        "Учётная запись подтверждена. Прежние способы входа отключены: передайте гражданину код активации.",
+                        "The account is confirmed. Earlier ways to sign in are removed: hand the citizen the activation code.",
+                    )
+                    .into(),
+                );
+                let note = l.pick(
+                    "С этим кодом гражданин задаст новый пароль на странице /activate.",
+                    "With this code the citizen sets a new password at /activate.",
+                );
+                view.blocks.insert(0, code_block(l, &issued, note));
+                render(StatusCode::OK, l, &view)
             }
             Err(response) => response,
         },
