@@ -112,6 +112,7 @@ fn code_error(locale: Locale, e: &CodeError) -> (StatusCode, String) {
             StatusCode::BAD_REQUEST,
             list.iter().map(|m| super::i18n::mismatch(locale, &m.field, &m.reason)).collect::<Vec<_>>().join("; "),
         ),
+        CodeError::Staff(StaffError::Refused(why)) => (StatusCode::CONFLICT, super::i18n::reason(locale, why)),
         CodeError::Staff(e) => (StatusCode::BAD_REQUEST, super::i18n::reason(locale, &e.to_string())),
     }
 }

@@ -112,7 +112,7 @@ async fn a_post_office_confirms_a_printed_code_and_the_citizen_enters_it() {
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), 400, "single use");
+    assert_eq!(again.status(), 409, "single use: the account is confirmed now");
     let history =
         app.services.db.run(move |c| vhod::db::models::identity_verification::for_user(c, &id)).await.unwrap();
     assert!(history.iter().any(|h| h.level == "confirmed" && h.verifier == "staff:clerk"), "confirmed by the clerk");
@@ -324,4 +324,61 @@ async fn support_requests_move_through_three_tiers_with_timings_and_lists_page()
     let moved = staff_events(&app, "work_support_requests").await;
     assert_eq!(moved.len(), 3);
     assert!(moved.iter().all(|e| e.detail.contains(crate::assisted::OFFICE)));
+}
+
+#[actix_web::test]
+async fn a_post_code_confirms_only_the_document_the_clerk_saw() {
+    let sms = SmsFake::start();
+    let app = assisted_app(&sms).await;
+    let cc = desk(&app, &sms, "callc", &["callcenter_operator"], "+79990000056").await;
+    let clerk = desk(&app, &sms, "clerk", &["post_operator"], "+79990000057").await;
+    let (id, b) = standard_citizen(&app, &sms, &cc, 56, "+79161230056").await;
+    let (csrf, _) = account_csrf(&app, &b).await;
+    assert_eq!(b.post(app.url("/account/post")).form(&[("csrf", csrf.as_str())]).send().await.unwrap().status(), 303);
+    let print = b.get(app.url("/account/post")).send().await.unwrap().text().await.unwrap();
+    let (code, reference) = printed_code(&print);
+    let fields = pairs(&[("reference", &reference), ("document", "4656 000056"), ("reason", "бланк и паспорт")]);
+    assert_eq!(clerk.post(&app, "/staff/post", &fields).await.0, 200);
+    // After the clerk saw passport 4656 000056 the citizen swaps in another passport and
+    // gets back to standard: the code no longer confirms anything.
+    let (csrf, _) = account_csrf(&app, &b).await;
+    let mut form = vec![("csrf".to_owned(), csrf.clone())];
+    form.extend(identity("Морозова", &snils(56), "4656 999999"));
+    assert_eq!(b.post(app.url("/account/identity")).form(&form).send().await.unwrap().status(), 303);
+    let pending = id.clone();
+    crate::helpers::wait_until("the registry check ended", || {
+        let (app, id) = (&app, pending.clone());
+        async move {
+            let user = app.services.db.run(move |c| vhod::db::models::user::find_by_id(c, &id)).await.unwrap().unwrap();
+            user.registry_status.as_deref() != Some("pending")
+        }
+    })
+    .await;
+    vhod::accounts::raise_level(
+        &app.services,
+        &id,
+        vhod::domain::VerificationMethod::Registry,
+        "registry",
+        &[],
+        json!([]),
+    )
+    .await
+    .unwrap();
+    let refused = b
+        .post(app.url("/account/post/confirm"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    let id2 = id.clone();
+    let user = app.services.db.run(move |c| vhod::db::models::user::find_by_id(c, &id2)).await.unwrap().unwrap();
+    assert_eq!(user.account_level, "standard", "not confirmed");
+    let again = b
+        .post(app.url("/account/post/confirm"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400, "the code was withdrawn");
 }

@@ -152,6 +152,13 @@ static REASONS: &[(&str, &str)] = &[
         "учётная запись с этим номером телефона или СНИЛС уже существует: найдите её и работайте с ней",
     ),
     ("another verified account holds this SNILS", "этот СНИЛС уже указан в другой проверенной учётной записи"),
+    (
+        "the identity document changed after the form was printed: ask for a new form",
+        "паспорт в учётной записи изменился после печати бланка: получите новый бланк",
+    ),
+    ("actor_token was issued to another client", "токен представителя выдан другому приложению"),
+    ("temporary access cannot act for anyone", "временный доступ не позволяет действовать от имени другого лица"),
+    ("temporary access has ended", "срок временного доступа истёк"),
     ("this phone number is verified on another account", "этот номер телефона уже подтверждён в другой учётной записи"),
     // ---- accounts/federated.rs
     (
