@@ -142,6 +142,25 @@ async fn a_representative_acts_for_the_principal_within_the_power_and_loses_it_o
     assert_eq!(too_wide.json::<Value>().await.unwrap()["error"], "invalid_scope");
     let unknown = exchange(None, "no-such-power").await.unwrap();
     assert_eq!(unknown.json::<Value>().await.unwrap()["error"], "invalid_grant");
+    // The representative's token must have been issued to the client asking: a token the
+    // client merely received (say, as a resource server) does not let it act.
+    let elsewhere = sign_in_citizen(&app, &browser(), &other, "+79161230082").await;
+    let foreign = app
+        .http
+        .post(app.url("/token"))
+        .basic_auth(&pension.id, Some(&pension.secret))
+        .form(&[
+            ("grant_type", EXCHANGE),
+            ("subject_token", power.as_str()),
+            ("subject_token_type", POA),
+            ("actor_token", elsewhere.access_token().secret().as_str()),
+            ("actor_token_type", "urn:ietf:params:oauth:token-type:access_token"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 400);
+    assert_eq!(foreign.json::<Value>().await.unwrap()["error"], "invalid_grant");
     let by_other = app
         .http
         .post(app.url("/token"))
