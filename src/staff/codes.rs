@@ -27,6 +27,8 @@ use crate::state::EphemeralStore;
 
 /// Wrong entries a code survives.
 pub const MAX_ATTEMPTS: i64 = 5;
+/// The least time a wrong code takes to answer.
+const FAILURE_FLOOR: Duration = Duration::from_millis(150);
 /// Wrong entries per address per hour, across codes.
 const MAX_ADDRESS_FAILURES: u64 = 20;
 /// The alphabet: no 0/O, 1/I.
@@ -177,8 +179,24 @@ async fn account_named(svc: &Services, login: &str) -> Result<Option<UserRow>, C
 }
 
 /// Checks and takes the live code of `kind` of an account. Every failure counts
-/// against the code and the address.
+/// against the code and the address, and answers no sooner than [`FAILURE_FLOOR`], so
+/// timing does not tell an account with a live code from one without.
 async fn redeem(
+    svc: &Services,
+    kind: Kind,
+    user: Option<&UserRow>,
+    typed: &str,
+    ip: Option<IpAddr>,
+) -> Result<CodeRow, CodeError> {
+    let started = tokio::time::Instant::now();
+    let result = take(svc, kind, user, typed, ip).await;
+    if matches!(result, Err(CodeError::Invalid)) {
+        tokio::time::sleep_until(started + FAILURE_FLOOR).await;
+    }
+    result
+}
+
+async fn take(
     svc: &Services,
     kind: Kind,
     user: Option<&UserRow>,
