@@ -10,13 +10,13 @@ use serde::Deserialize;
 use super::authorize::{full_session, internal};
 use super::browser::{Browser, removal_session_cookie, session_cookie};
 use super::i18n::{self, Locale};
-use super::pages::{self, AccountPage, Profile};
+use super::pages::{self, AccountPage, Profile, when};
 use super::sms::unavailable;
 use crate::accounts::registry::FieldMismatch;
 use crate::accounts::{self, AccountError, IdentityForm};
 use crate::app::Services;
 use crate::db::models::user as user_db;
-use crate::domain::{ClientId, rfc3339};
+use crate::domain::ClientId;
 use crate::login::Session;
 use crate::oidc::flow;
 
@@ -25,10 +25,6 @@ use crate::oidc::flow;
 pub struct AccountQuery {
     #[serde(default)]
     done: String,
-}
-
-fn when(secs: i64) -> String {
-    rfc3339(secs).replace('T', " ").replace('Z', " UTC")
 }
 
 fn labelled(locale: Locale, list: Vec<FieldMismatch>) -> Vec<(&'static str, String)> {

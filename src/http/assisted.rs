@@ -13,13 +13,13 @@ use secrecy::SecretString;
 use super::authorize::current_session;
 use super::browser::{Browser, session_cookie};
 use super::i18n::Locale;
-use super::pages::{self, AssistedView};
+use super::pages::{self, AssistedView, citizen_name, when};
 use super::staff::view::{Block, Field, Form, StaffTemplate, View};
 use crate::accounts;
 use crate::app::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::db::models::user::{self as user_db, UserRow};
-use crate::domain::{AccountLevel, rfc3339};
+use crate::domain::AccountLevel;
 use crate::login::Session;
 use crate::login::session::Acting;
 use crate::staff::codes::{self, CodeError};
@@ -27,10 +27,6 @@ use crate::staff::{StaffError, attorney, support};
 
 fn ip(req: &HttpRequest) -> Option<IpAddr> {
     req.peer_addr().map(|a| a.ip())
-}
-
-fn when(secs: i64) -> String {
-    rfc3339(secs).replace('T', " ").replace('Z', " UTC")
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -349,12 +345,6 @@ pub async fn support_submit(
 
 // ---------------------------------------------------------------- the profile's parts
 
-fn display_name(user: &UserRow) -> String {
-    let parts = [user.family_name.as_deref(), user.given_name.as_deref(), user.middle_name.as_deref()];
-    let name = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
-    if name.is_empty() { user.username.clone() } else { name }
-}
-
 /// The assisted parts of the profile for the signed-in citizen.
 pub async fn profile_part(
     svc: &Services,
@@ -371,7 +361,7 @@ pub async fn profile_part(
         }
         let id = power.principal_id.clone();
         let principal = svc.db.run(move |conn| user_db::find_by_id(conn, &id)).await.map_err(|e| e.to_string())?;
-        let name = principal.as_ref().map(display_name).unwrap_or_default();
+        let name = principal.as_ref().map(citizen_name).unwrap_or_default();
         let covers = format!("{} ({})", power.scopes, power.clients);
         powers.push((power.id.clone(), name, covers, attorney::in_force(&power, at)));
     }
@@ -472,7 +462,7 @@ fn letter(
         (title.clone(), 16.0, true),
         (String::new(), 11.0, false),
         (format!("{} {}", l.pick("Номер бланка:", "Form reference:"), reference), 13.0, true),
-        (format!("{} {}", l.pick("Гражданин:", "Citizen:"), display_name(user)), 12.0, false),
+        (format!("{} {}", l.pick("Гражданин:", "Citizen:"), citizen_name(user)), 12.0, false),
         (format!("{} {}", l.pick("Паспорт:", "Passport:"), document), 12.0, false),
         (format!("{} {}", l.pick("Действует до:", "Valid until:"), when(expires)), 12.0, false),
         (String::new(), 11.0, false),
@@ -614,7 +604,7 @@ pub async fn act(req: HttpRequest, form: web::Form<HashMap<String, String>>, svc
     session.acting = Some(Acting {
         principal_id: principal.id.clone(),
         power_id: power.id.clone(),
-        principal_name: display_name(&principal),
+        principal_name: citizen_name(&principal),
     });
     if let Err(e) = session.update(&svc.state, &cookie, svc.config.session_ttl).await {
         return unavailable(&req, e);

@@ -350,6 +350,18 @@ pub fn error_page(req: &HttpRequest, status: StatusCode, message: impl Fn(&Texts
     render(status, &page, None)
 }
 
+/// A moment as pages show it: `2026-12-05 10:00:00 UTC`.
+pub fn when(secs: i64) -> String {
+    crate::domain::rfc3339(secs).replace('T', " ").replace('Z', " UTC")
+}
+
+/// A citizen's full name as entered, or the sign-in name when none is known.
+pub fn citizen_name(user: &crate::db::models::user::UserRow) -> String {
+    let parts = [user.family_name.as_deref(), user.given_name.as_deref(), user.middle_name.as_deref()];
+    let name = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if name.is_empty() { user.username.clone() } else { name }
+}
+
 /// An error page for a refusal the services gave in English, in the request's language.
 pub fn refused_page(req: &HttpRequest, status: StatusCode, english: &str) -> HttpResponse {
     let text = super::i18n::reason(locale(req, None), english);

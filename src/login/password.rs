@@ -18,7 +18,7 @@ use crate::domain::Phone;
 use crate::state::EphemeralStore;
 
 /// Verifies against this hash when the account does not exist, so timing is the same.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         hash_password(&SecretString::from(crate::jose::random_token(16))).expect("hashing a random password works")

@@ -198,9 +198,10 @@ pub async fn advance(
         return Ok(Step::Login { rid, request: Box::new(request) });
     };
     let mut request = request;
-    if let Err(description) = limits(svc, &mut request, &client, session).await? {
-        return Ok(error(&request, ErrorCode::AccessDenied, description));
-    }
+    let limits = match limits(svc, &mut request, &client, session).await? {
+        Ok(limits) => limits,
+        Err(description) => return Ok(error(&request, ErrorCode::AccessDenied, description)),
+    };
     let just_signed_in = signed_in_here(&request, session);
     let outcome = assurance(&request, session);
     let acr = match outcome {
@@ -252,7 +253,7 @@ pub async fn advance(
     if let Some(rid) = rid {
         drop_pending(svc, &rid).await?;
     }
-    Ok(Step::Respond(issue_code(svc, &request, &client, session, acr).await?))
+    Ok(Step::Respond(issue_code(svc, &request, session, acr, limits).await?))
 }
 
 /// Whom a grant names and until when: the principal when a representative acts, a
@@ -411,8 +412,18 @@ pub async fn decide_consent(
         };
         svc.db.run(move |conn| consent_db::upsert(conn, &row)).await?;
     }
+    // The pending request was stored before the session's limits narrowed it.
+    let mut request = request.clone();
+    let limits = match limits(svc, &mut request, client, session).await? {
+        Ok(limits) => limits,
+        Err(description) => {
+            let error = OAuthError::new(ErrorCode::AccessDenied, description);
+            return Ok(Response::Error(ErrorRedirect::for_request(&request, error)));
+        }
+    };
+    let request = &request;
     match assurance(request, session) {
-        Outcome::Met(acr) => issue_code(svc, request, client, session, acr).await,
+        Outcome::Met(acr) => issue_code(svc, request, session, acr, limits).await,
         _ => Ok(Response::Error(ErrorRedirect::for_request(
             request,
             OAuthError::new(ErrorCode::UnmetAuthenticationRequirements, "the session no longer meets the request"),
@@ -420,24 +431,14 @@ pub async fn decide_consent(
     }
 }
 
+/// Issues the code for a request already narrowed by the session's `limits`.
 async fn issue_code(
     svc: &Services,
     request: &AuthorizationRequest,
-    client: &Client,
     session: &Session,
     acr: String,
+    limits: Limits,
 ) -> Result<Response, OAuthError> {
-    let mut request = request.clone();
-    let limits = match limits(svc, &mut request, client, session).await? {
-        Ok(limits) => limits,
-        Err(description) => {
-            return Ok(Response::Error(ErrorRedirect::for_request(
-                &request,
-                OAuthError::new(ErrorCode::AccessDenied, description),
-            )));
-        }
-    };
-    let request = &request;
     super::logout::remember_client(svc, &session.sid, &request.client_id).await?;
     if let Some(key) = &request.device {
         let approved = super::device::decide(svc, key, session, Some(acr)).await?;

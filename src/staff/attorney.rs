@@ -89,19 +89,10 @@ pub async fn record(svc: &Services, staff: &Staff, spec: &PowerSpec) -> Result<A
         .db
         .run(move |conn| {
             let principal = user_db::find_by_id(conn, &principal_id)?;
-            let mut rep = user_db::find_by_id(conn, &named)?;
-            if rep.is_none() {
-                rep = user_db::find_by_username(conn, &named)?;
-            }
-            if rep.is_none()
-                && let Ok(phone) = crate::domain::Phone::parse(&named)
-            {
-                rep = user_db::find_by_username(conn, phone.as_str())?;
-            }
-            let digits: String = named.chars().filter(char::is_ascii_digit).collect();
-            if rep.is_none() && digits.len() == 11 {
-                rep = user_db::find_by_snils(conn, &digits)?;
-            }
+            let rep = match user_db::find_by_id(conn, &named)? {
+                Some(rep) => Some(rep),
+                None => user_db::find_by_login(conn, &named)?,
+            };
             Ok((principal, rep))
         })
         .await?;

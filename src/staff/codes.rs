@@ -22,7 +22,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::db::models::assisted_code::{self as code_db, CodeRow};
 use crate::db::models::user::{self as user_db, UserRow};
 use crate::db::now;
-use crate::domain::{AccountLevel, Phone, VerificationMethod};
+use crate::domain::{AccountLevel, VerificationMethod};
 use crate::state::EphemeralStore;
 
 /// Wrong entries a code survives.
@@ -160,22 +160,8 @@ fn address_key(ip: Option<IpAddr>) -> String {
 /// The account a citizen names at `/activate` or `/temporary`: user name, phone (any
 /// spelling) or SNILS.
 async fn account_named(svc: &Services, login: &str) -> Result<Option<UserRow>, CodeError> {
-    let login = login.trim().to_owned();
-    Ok(svc
-        .db
-        .run(move |conn| {
-            if let Some(user) = user_db::find_by_username(conn, &login)? {
-                return Ok(Some(user));
-            }
-            if let Ok(phone) = Phone::parse(&login)
-                && let Some(user) = user_db::find_by_username(conn, phone.as_str())?
-            {
-                return Ok(Some(user));
-            }
-            let digits: String = login.chars().filter(char::is_ascii_digit).collect();
-            if digits.len() == 11 { user_db::find_by_snils(conn, &digits) } else { Ok(None) }
-        })
-        .await?)
+    let login = login.to_owned();
+    Ok(svc.db.run(move |conn| user_db::find_by_login(conn, &login)).await?)
 }
 
 /// Checks and takes the live code of `kind` of an account. Every failure counts

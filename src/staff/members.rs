@@ -3,7 +3,6 @@
 //! the state store under a digest of the cookie like citizens' sessions.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -17,7 +16,7 @@ use crate::credentials::hash_password;
 use crate::db::models::staff::{self as staff_db, StaffRow};
 use crate::db::{DbError, DbPool, now};
 use crate::domain::Phone;
-use crate::jose::{b64url, random_token};
+use crate::jose::random_token;
 use crate::state::EphemeralStore;
 
 /// How long a staff session lasts (a working day), however active.
@@ -221,11 +220,6 @@ fn failures_key(svc: &Services, username: &str) -> String {
     format!("stafffail:{}", svc.secrets.key_digest(&username.trim().to_lowercase()))
 }
 
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&SecretString::from(random_token(16))).expect("hashing a random password works"))
-}
-
 /// Why a staff sign-in failed (one answer for unknown, wrong and disabled).
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -268,7 +262,7 @@ pub async fn check_password(
     }
     let name = username.trim().to_lowercase();
     let row = svc.db.run(move |conn| staff_db::find_by_username(conn, &name)).await?;
-    let phc = row.as_ref().map_or_else(|| dummy_hash().to_owned(), |r| r.password_hash.clone());
+    let phc = row.as_ref().map_or_else(|| crate::login::password::dummy_hash().to_owned(), |r| r.password_hash.clone());
     let matches = svc.passwords.verify(password, phc).await.map_err(|e| SignInError::Unavailable(e.to_string()))?;
     match row {
         Some(row) if matches && !row.disabled => {
@@ -295,8 +289,7 @@ struct SessionRecord {
 }
 
 fn session_key(cookie: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, cookie.as_bytes());
-    format!("staffsession:{}", b64url(digest.as_ref()))
+    crate::oidc::flow::digest_key("staffsession", cookie)
 }
 
 /// Starts a session for a member who passed both steps; returns the cookie value.

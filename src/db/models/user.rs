@@ -189,3 +189,19 @@ pub fn search(conn: &mut AnyConnection, q: &str, offset: i64, limit: i64) -> Res
 pub fn find_by_snils(conn: &mut AnyConnection, snils: &str) -> Result<Option<UserRow>, DbError> {
     Ok(users::table.filter(users::snils.eq(snils)).select(UserRow::as_select()).first(conn).optional()?)
 }
+
+/// The account a person names when they cannot give its id: the sign-in name, a phone
+/// number in any spelling (assisted accounts sign in with it), or the SNILS.
+pub fn find_by_login(conn: &mut AnyConnection, login: &str) -> Result<Option<UserRow>, DbError> {
+    let login = login.trim();
+    if let Some(user) = find_by_username(conn, login)? {
+        return Ok(Some(user));
+    }
+    if let Ok(phone) = crate::domain::Phone::parse(login)
+        && let Some(user) = find_by_username(conn, phone.as_str())?
+    {
+        return Ok(Some(user));
+    }
+    let digits: String = login.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 11 { find_by_snils(conn, &digits) } else { Ok(None) }
+}

@@ -12,15 +12,11 @@ use super::citizens::{code_block, form_block, identity_fields, identity_form};
 use super::view::{Block, Field, Search, Table, heads, paging, search_box};
 use super::{Ctx, Fields, ListQuery, failure, field, page, render, staff_of, staff_posting};
 use crate::app::Services;
-use crate::domain::rfc3339;
 use crate::http::i18n::Locale;
+use crate::http::pages::when;
 use crate::staff::applications::{self as app_service, ApplicationForm, MAX_FILE_BYTES, Upload};
 use crate::staff::support as support_service;
 use crate::staff::{Action, StaffError};
-
-fn when(secs: i64) -> String {
-    rfc3339(secs).replace('T', " ").replace('Z', " UTC")
-}
 
 fn status_label(l: Locale, status: &str) -> String {
     match status {

@@ -12,56 +12,20 @@ use super::{Ctx, Fields, ListQuery, failure, field, page, render, staff_of, staf
 use crate::accounts::{IdDocument, IdentityForm};
 use crate::app::Services;
 use crate::db::models::user::UserRow;
-use crate::domain::rfc3339;
 use crate::http::i18n::{self, Locale};
+use crate::http::pages::{citizen_name, when};
 use crate::staff::citizens::{self as service, DocumentCheck};
 use crate::staff::codes::{self as code_service, Issued};
 use crate::staff::{Action, attorney};
 
-fn when(secs: i64) -> String {
-    rfc3339(secs).replace('T', " ").replace('Z', " UTC")
-}
-
-fn name_of(user: &UserRow) -> String {
-    let parts = [user.family_name.as_deref(), user.given_name.as_deref(), user.middle_name.as_deref()];
-    let name = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
-    if name.is_empty() { user.username.clone() } else { name }
-}
-
-/// The identity form from posted fields.
+/// The identity form from posted fields (other fields ignored, missing ones empty).
 pub fn identity_form(form: &HashMap<String, String>) -> IdentityForm {
-    let f = |n: &str| field(form, n).to_owned();
-    IdentityForm {
-        family_name: f("family_name"),
-        given_name: f("given_name"),
-        middle_name: f("middle_name"),
-        birthdate: f("birthdate"),
-        gender: f("gender"),
-        snils: f("snils"),
-        inn: f("inn"),
-        passport: f("passport"),
-        passport_issue_date: f("passport_issue_date"),
-        passport_issuer: f("passport_issuer"),
-    }
+    serde_json::to_value(form).and_then(serde_json::from_value).unwrap_or_default()
 }
 
 /// An identity form as field values.
 fn identity_values(form: &IdentityForm) -> HashMap<String, String> {
-    [
-        ("family_name", &form.family_name),
-        ("given_name", &form.given_name),
-        ("middle_name", &form.middle_name),
-        ("birthdate", &form.birthdate),
-        ("gender", &form.gender),
-        ("snils", &form.snils),
-        ("inn", &form.inn),
-        ("passport", &form.passport),
-        ("passport_issue_date", &form.passport_issue_date),
-        ("passport_issuer", &form.passport_issuer),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.clone()))
-    .collect()
+    serde_json::to_value(form).and_then(serde_json::from_value).unwrap_or_default()
 }
 
 /// Identity fields, filled from `values`.
@@ -156,7 +120,7 @@ pub async fn citizens(req: HttpRequest, query: web::Query<ListQuery>, svc: web::
             .iter()
             .map(|u| {
                 vec![
-                    (name_of(u), Some(format!("/staff/citizens/{}", u.id))),
+                    (citizen_name(u), Some(format!("/staff/citizens/{}", u.id))),
                     (u.username.clone(), None),
                     (i18n::level_name(l, &u.account_level).to_owned(), None),
                 ]
@@ -325,7 +289,7 @@ async fn card_view(
 ) -> Result<View, crate::staff::StaffError> {
     let l = ctx.locale;
     let document = IdDocument::of(user);
-    let mut view = page(ctx, &name_of(user));
+    let mut view = page(ctx, &citizen_name(user));
     view.blocks.push(Block {
         id: "account".into(),
         facts: vec![
